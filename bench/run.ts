@@ -1,0 +1,50 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { network } from "hardhat";
+import type { BenchResults, BenchSection } from "./lib";
+import { benchToken } from "./token";
+
+// Each domain adds its section here; the token section comes first because it measures the baselines.
+const SECTIONS: Array<[string, BenchSection]> = [["token", benchToken]];
+
+// Ratios printed next to the figures they judge (the issues' targets).
+const RATIOS: Array<[string, string, number]> = [
+  ["token.transfer", "baseline.transfer", 1.1],
+  ["token.transferToNew", "baseline.transferToNew", 1.1],
+  ["token.permit", "baseline.permit", 1.1],
+  ["token.mint", "baseline.mint", Number.POSITIVE_INFINITY],
+];
+
+async function main(): Promise<void> {
+  if (network.name !== "hardhat")
+    throw new Error(`network: bench runs on the in-process network, not ${network.name}`);
+  const results: BenchResults = { gas: {}, offchain: {}, load: {} };
+  for (const [name, section] of SECTIONS) {
+    process.stdout.write(`bench: ${name}…\n`);
+    await section(results);
+  }
+  const file = path.join(__dirname, "results.json");
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(results, null, 2) + "\n");
+
+  const rows = Object.entries(results.gas).map(([op, gas]) => {
+    const ratio = RATIOS.find(([k]) => k === op);
+    const vs = ratio ? results.gas[ratio[1]] : undefined;
+    return {
+      operation: op,
+      gas,
+      "vs baseline": vs ? (gas / vs).toFixed(3) : "",
+      target: ratio && Number.isFinite(ratio[2]) ? `<= ${ratio[2]}` : "",
+    };
+  });
+  console.table(rows);
+  for (const group of ["offchain", "load"] as const) {
+    if (Object.keys(results[group]).length) console.table(results[group]);
+  }
+  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,33 @@
+import { ethers } from "hardhat";
+import { signPermit } from "../src";
+import { ROLES } from "../src";
+import { gasUsed, type BenchResults } from "./lib";
+
+const UNIT = 10n ** 18n;
+const FAR_FUTURE = 2n ** 40n;
+
+/**
+ * ZonCoin against a plain OpenZeppelin ERC-20 + permit, same operations, same run:
+ * transfer to an existing holder, transfer to a new holder, mint to an existing holder, permit.
+ * Every compliance rule is live on ZonCoin (pause flag, freeze flags, allowlist mode flag are read).
+ */
+export async function benchToken(results: BenchResults): Promise<void> {
+  const [deployer, holder, existing, spender, ...fresh] = await ethers.getSigners();
+  const baseline = await ethers.deployContract("BaselineToken", [deployer.address]);
+  const token = await ethers.deployContract("ZonCoin", [deployer.address, 0n, 0n]);
+  await (await token.grantRole(ROLES.MINTER_ADMIN, deployer.address)).wait();
+  await (await token.configureMinter(deployer.address, 10n ** 30n)).wait();
+
+  const tokens = { baseline, token } as const;
+  for (const [label, t] of Object.entries(tokens)) {
+    await (await t.mint(holder.address, 1_000n * UNIT)).wait();
+    await (await t.mint(existing.address, 1_000n * UNIT)).wait();
+    results.gas[`${label}.transfer`] = await gasUsed(t.connect(holder).transfer(existing.address, UNIT));
+    results.gas[`${label}.transferToNew`] = await gasUsed(t.connect(holder).transfer(fresh[0].address, UNIT));
+    results.gas[`${label}.mint`] = await gasUsed(t.mint(existing.address, UNIT));
+    const permit = await signPermit(t, holder, spender.address, UNIT, FAR_FUTURE);
+    results.gas[`${label}.permit`] = await gasUsed(
+      t.permit(permit.owner, permit.spender, permit.value, permit.deadline, permit.v, permit.r, permit.s),
+    );
+  }
+}

@@ -1,0 +1,61 @@
+import { Signature, type Signer, type TypedDataDomain } from "ethers";
+
+/** ERC-2612 `Permit` struct, as OpenZeppelin's ERC20Permit hashes it. */
+export const PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/** The parts of an ERC-20 with ERC-2612 and ERC-5267 that signing a permit needs. */
+export interface PermitToken {
+  getAddress(): Promise<string>;
+  nonces(owner: string): Promise<bigint>;
+  eip712Domain(): Promise<[string, string, string, bigint, string, string, bigint[]]>;
+}
+
+export interface SignedPermit {
+  owner: string;
+  spender: string;
+  value: bigint;
+  deadline: bigint;
+  v: number;
+  r: string;
+  s: string;
+}
+
+/** Reads the token's EIP-712 domain on chain (ERC-5267), so a signature can never target another chain. */
+export async function readDomain(token: PermitToken): Promise<TypedDataDomain> {
+  const [, name, version, chainId, verifyingContract] = await token.eip712Domain();
+  return { name, version, chainId, verifyingContract };
+}
+
+/**
+ * Signs an ERC-2612 permit letting `spender` spend `value` of `owner`'s tokens until `deadline`.
+ * The nonce is read from the token unless given.
+ */
+export async function signPermit(
+  token: PermitToken,
+  owner: Signer,
+  spender: string,
+  value: bigint,
+  deadline: bigint,
+  options: { nonce?: bigint; domain?: TypedDataDomain } = {},
+): Promise<SignedPermit> {
+  const ownerAddress = await owner.getAddress();
+  const nonce = options.nonce ?? (await token.nonces(ownerAddress));
+  const domain = options.domain ?? (await readDomain(token));
+  const signature = await owner.signTypedData(domain, PERMIT_TYPES, {
+    owner: ownerAddress,
+    spender,
+    value,
+    nonce,
+    deadline,
+  });
+  const { v, r, s } = Signature.from(signature);
+  return { owner: ownerAddress, spender, value, deadline, v, r, s };
+}

@@ -1,0 +1,9 @@
+import { id, ZeroHash } from "ethers";
+
+/** Role identifiers of the suite's contracts (keccak256 of the role name, as the contracts define them). */
+export const ROLES = {
+  DEFAULT_ADMIN: ZeroHash,
+  MINTER_ADMIN: id("MINTER_ADMIN_ROLE"),
+  PAUSER: id("PAUSER_ROLE"),
+  COMPLIANCE: id("COMPLIANCE_ROLE"),
+} as const;
