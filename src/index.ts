@@ -1,2 +1,3 @@
 export * from "./permit";
 export * from "./roles";
+export * from "./rewards";

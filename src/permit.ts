@@ -1,7 +1,7 @@
-import { Signature, type Signer, type TypedDataDomain } from "ethers";
+import { Signature, type Signer, type TypedDataDomain, type TypedDataField } from "ethers";
 
 /** ERC-2612 `Permit` struct, as OpenZeppelin's ERC20Permit hashes it. */
-export const PERMIT_TYPES = {
+export const PERMIT_TYPES: Record<string, TypedDataField[]> = {
   Permit: [
     { name: "owner", type: "address" },
     { name: "spender", type: "address" },
@@ -9,7 +9,7 @@ export const PERMIT_TYPES = {
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
   ],
-} as const;
+};
 
 /** The parts of an ERC-20 with ERC-2612 and ERC-5267 that signing a permit needs. */
 export interface PermitToken {
