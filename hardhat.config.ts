@@ -1,8 +1,9 @@
-import { subtask } from "hardhat/config";
+import { subtask, vars } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import type { SolcBuild } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
+import { BESU_LOCAL, ZONCOIN_CHAIN_ID } from "./src/network";
 
 // One pinned compiler. It comes from the `solc` npm package (WebAssembly build) so that compiling
 // never downloads anything: many networks, ours included, cannot reach the compiler download site.
@@ -38,9 +39,28 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
+    // In-process, the embedded default: the demo and the tests run here with no set-up.
     hardhat: {
       hardfork: "cancun",
     },
+    // The Besu-like local chain of `npm run chain` (anvil). Its accounts are Hardhat's well-known
+    // test accounts, the same mnemonic anvil funds: nothing secret.
+    besuLocal: {
+      url: BESU_LOCAL.url,
+      chainId: BESU_LOCAL.chainId,
+      gasPrice: 0,
+      accounts: { mnemonic: "test test test test test test test test test test test junk" },
+    },
+    // A real Besu network: everything comes from Hardhat configuration variables (`npx hardhat vars set`).
+    besu: {
+      url: vars.get("BESU_RPC_URL", "http://127.0.0.1:8545"),
+      chainId: Number(vars.get("BESU_CHAIN_ID", String(ZONCOIN_CHAIN_ID))),
+      gasPrice: Number(vars.get("BESU_GAS_PRICE", "0")),
+      accounts: vars.has("BESU_DEPLOYER_KEY") ? [vars.get("BESU_DEPLOYER_KEY")] : [],
+    },
+  },
+  paths: {
+    ignition: "deploy",
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "1",

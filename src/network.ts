@@ -1,0 +1,20 @@
+/** Chain id of the ZonCoin private network (Besu QBFT) and of its local stand-in. */
+export const ZONCOIN_CHAIN_ID = 202611;
+
+const LOCAL_HOST = "127.0.0.1";
+const LOCAL_PORT = 8545;
+
+/** The Besu-like local chain: anvil with the private network's chain id, no gas price, fixed blocks. */
+export const BESU_LOCAL = {
+  chainId: ZONCOIN_CHAIN_ID,
+  url: `http://${LOCAL_HOST}:${LOCAL_PORT}`,
+  blockTimeSeconds: 1,
+  /** anvil's command line for this chain (on another port for tests that run their own). */
+  anvilArgs(port: number = LOCAL_PORT, hardfork = "cancun"): string[] {
+    return [
+      ...["--host", LOCAL_HOST, "--port", String(port), "--chain-id", String(ZONCOIN_CHAIN_ID)],
+      ...["--hardfork", hardfork, "--gas-price", "0", "--block-base-fee-per-gas", "0"],
+      ...["--disable-min-priority-fee", "--block-time", String(BESU_LOCAL.blockTimeSeconds)],
+    ];
+  },
+};
