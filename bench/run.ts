@@ -2,10 +2,14 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
 import type { BenchResults, BenchSection } from "./lib";
+import { benchRewards } from "./rewards";
 import { benchToken } from "./token";
 
 // Each domain adds its section here; the token section comes first because it measures the baselines.
-const SECTIONS: Array<[string, BenchSection]> = [["token", benchToken]];
+const SECTIONS: Array<[string, BenchSection]> = [
+  ["token", benchToken],
+  ["rewards", benchRewards],
+];
 
 // Ratios printed next to the figures they judge (the issues' targets).
 const RATIOS: Array<[string, string, number]> = [
@@ -13,6 +17,12 @@ const RATIOS: Array<[string, string, number]> = [
   ["token.transferToNew", "baseline.transferToNew", 1.1],
   ["token.permit", "baseline.permit", 1.1],
   ["token.mint", "baseline.mint", Number.POSITIVE_INFINITY],
+  ["reward.claim", "baseline.mint", 1.75],
+  ["reward.claim2of3", "baseline.mint", Number.POSITIVE_INFINITY],
+  ["reward.claimBatch100.perItem", "baseline.mint", 0.7],
+  ["reward.claimBatch100New.perItem", "baseline.mint", Number.POSITIVE_INFINITY],
+  ["reward.epochClaim", "baseline.mint", 1.75],
+  ["reward.epochClaimFirstInWord", "baseline.mint", Number.POSITIVE_INFINITY],
 ];
 
 async function main(): Promise<void> {

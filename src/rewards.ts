@@ -23,7 +23,7 @@ export const REWARD_DOMAIN_VERSION = "1";
 
 /**
  * Service categories a cashback rate is set for. The index is the on-chain `uint8 category`; the
- * contract accepts up to `MAX_CATEGORIES` of them (one packed storage word of 16-bit rates).
+ * contract keeps a period's eight 16-bit rates in half of one storage word.
  */
 export const CATEGORIES = [
   "compute",
@@ -36,7 +36,7 @@ export const CATEGORIES = [
   "marketplace",
 ] as const;
 export type CategoryName = (typeof CATEGORIES)[number];
-export const MAX_CATEGORIES = 16;
+export const MAX_CATEGORIES = 8;
 
 /** Basis points: a rate of 500 is 5 % cashback. */
 export const BPS = 10_000n;
@@ -120,8 +120,9 @@ export function epochLeafHash(leaf: EpochLeaf): string {
 }
 
 /**
- * A period's cashback policy: ZON wei per US cent of spend (the exchange rate) and, per category, the
- * cashback rate in basis points. Published once, before the period's attestations, never changed.
+ * A period's cashback policy: per category, the cashback rate in basis points (published once, before the
+ * period's attestations, never changed), and the distributor's fixed exchange rate, ZON wei per US cent
+ * of spend (`weiPerCent()` on chain, set at deployment).
  */
 export interface PeriodPolicy {
   weiPerCent: bigint;

@@ -6,4 +6,5 @@ export const ROLES = {
   MINTER_ADMIN: id("MINTER_ADMIN_ROLE"),
   PAUSER: id("PAUSER_ROLE"),
   COMPLIANCE: id("COMPLIANCE_ROLE"),
+  POLICY: id("POLICY_ROLE"),
 } as const;
