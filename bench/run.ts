@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
 import type { BenchResults, BenchSection } from "./lib";
+import { benchOffchain } from "./offchain";
 import { benchRewards } from "./rewards";
 import { benchToken } from "./token";
 
@@ -9,6 +10,7 @@ import { benchToken } from "./token";
 const SECTIONS: Array<[string, BenchSection]> = [
   ["token", benchToken],
   ["rewards", benchRewards],
+  ["offchain", benchOffchain],
 ];
 
 // Ratios printed next to the figures they judge (the issues' targets).

@@ -1,3 +1,6 @@
 export * from "./permit";
 export * from "./roles";
 export * from "./rewards";
+export * from "./usage";
+export * from "./epoch";
+export * from "./network";

@@ -1,0 +1,73 @@
+import { execFile } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { once } from "node:events";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { keccak256, toBeHex, Wallet, zeroPadValue } from "ethers";
+import { CATEGORIES, rewardDomain, signAttestation, ZONCOIN_CHAIN_ID } from "../src";
+import type { BenchResults } from "./lib";
+
+const SIGNATURES = 300;
+const EPOCH_RECORDS = 1_000_000;
+const BENEFICIARIES = 200_000;
+
+/** Deterministic pseudo-random usage records: the same file on every run. */
+async function writeUsageFile(file: string, records: number): Promise<void> {
+  const out = createWriteStream(file);
+  out.write("beneficiary,customerId,period,category,usageCents\n");
+  let state = 0x2026_1124;
+  const next = () => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0);
+  for (let i = 0; i < records; i++) {
+    const holder = next() % BENEFICIARIES;
+    const beneficiary = zeroPadValue(toBeHex(0x1000_0000 + holder), 20);
+    const customerId = keccak256(toBeHex(holder, 32));
+    const line = `${beneficiary},${customerId},202611,${next() % CATEGORIES.length},${next() % 5_000_000}\n`;
+    if (!out.write(line)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+}
+
+/** Attestation signatures per second, and a one-million-record epoch build in a child process. */
+export async function benchOffchain(results: BenchResults): Promise<void> {
+  const signer = Wallet.createRandom();
+  const domain = rewardDomain(BigInt(ZONCOIN_CHAIN_ID), "0x000000000000000000000000000000000000dEaD");
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < SIGNATURES; i++) {
+    await signAttestation(signer, domain, {
+      beneficiary: signer.address,
+      customerId: keccak256(toBeHex(i, 32)),
+      period: 202611,
+      category: i % CATEGORIES.length,
+      usageCents: BigInt(1_000 + i),
+      id: BigInt(i),
+      deadline: 2_000_000_000n,
+    });
+  }
+  results.offchain.signPerSecond = Math.round(SIGNATURES / (Number(process.hrtime.bigint() - started) / 1e9));
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), "zon-epoch-"));
+  try {
+    const usageFile = path.join(dir, "usage-1m.csv");
+    await writeUsageFile(usageFile, EPOCH_RECORDS);
+    const child = path.join(__dirname, "epoch-child.ts");
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", child, usageFile, path.join(dir, "out")],
+      { maxBuffer: 1 << 20 },
+    );
+    const measured = JSON.parse(stdout.trim().split("\n").pop()!) as {
+      seconds: number;
+      peakMiB: number;
+      leafCount: number;
+    };
+    if (measured.leafCount !== EPOCH_RECORDS)
+      throw new Error(`epoch child built ${measured.leafCount} leaves, not ${EPOCH_RECORDS}`);
+    results.offchain["epochBuild1M.seconds"] = Math.round(measured.seconds * 10) / 10;
+    results.offchain["epochBuild1M.peakMiB"] = Math.round(measured.peakMiB);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

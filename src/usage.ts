@@ -1,0 +1,195 @@
+import { createReadStream } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { getAddress, isHexString, keccak256, toUtf8Bytes } from "ethers";
+import { CATEGORIES, type CategoryName } from "./rewards";
+
+/**
+ * Usage records as the billing backend exports them, in CSV (with a header) or JSON lines. Parsing
+ * streams: a file of millions of rows never sits in memory. Every error names the file, the row and the
+ * field, and the value that is wrong.
+ */
+export interface UsageRecord {
+  /** 1-based line number in the file (the header is line 1 of a CSV). */
+  row: number;
+  beneficiary: string;
+  customerId: string;
+  period: number;
+  category: number;
+  usageCents: bigint;
+  /** Per-period attestation id (needed to sign attestations; epochs number leaves themselves). */
+  id?: bigint;
+  /** Unix seconds after which an attestation expires. */
+  deadline?: bigint;
+}
+
+export const USAGE_REQUIRED_FIELDS = [
+  "beneficiary",
+  "customerId",
+  "period",
+  "category",
+  "usageCents",
+] as const;
+export const USAGE_OPTIONAL_FIELDS = ["id", "deadline"] as const;
+const KNOWN_FIELDS: readonly string[] = [...USAGE_REQUIRED_FIELDS, ...USAGE_OPTIONAL_FIELDS];
+
+const UINT64_MAX = 2n ** 64n - 1n;
+const UINT32_MAX = 2 ** 32 - 1;
+const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const CATEGORY_INDEX = new Map<string, number>(CATEGORIES.map((name, i) => [name, i]));
+
+/** An error about one field of one row of a usage file. */
+export class UsageFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly row: number,
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${path.basename(file)} row ${row}, field "${field}": ${message}`);
+    this.name = "UsageFileError";
+  }
+}
+
+type RawRow = Record<string, unknown>;
+
+/** Reads a usage file (`.csv`, or JSON lines otherwise), yielding validated records in file order. */
+export async function* readUsageFile(file: string): AsyncGenerator<UsageRecord> {
+  const csv = file.toLowerCase().endsWith(".csv");
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let header: string[] | undefined;
+  let row = 0;
+  for await (const line of lines) {
+    row++;
+    if (line.trim() === "") continue;
+    if (csv && !header) {
+      header = parseHeader(file, line);
+      continue;
+    }
+    const raw = csv ? csvRow(file, row, header!, line) : jsonRow(file, row, line);
+    yield parseUsageRow(file, row, raw);
+  }
+  if (csv && !header)
+    throw new UsageFileError(file, 1, "header", "the file is empty: a CSV header is required");
+}
+
+/** Reads a whole usage file, failing on its first bad row: use it before submitting anything. */
+export async function readAllUsage(file: string): Promise<UsageRecord[]> {
+  const records: UsageRecord[] = [];
+  for await (const record of readUsageFile(file)) records.push(record);
+  return records;
+}
+
+function parseHeader(file: string, line: string): string[] {
+  const header = line.split(",").map((h) => h.trim());
+  for (const name of header) {
+    if (!KNOWN_FIELDS.includes(name)) {
+      throw new UsageFileError(file, 1, name, `unknown column (known: ${KNOWN_FIELDS.join(", ")})`);
+    }
+  }
+  for (const name of USAGE_REQUIRED_FIELDS) {
+    if (!header.includes(name))
+      throw new UsageFileError(file, 1, name, "required column is missing from the header");
+  }
+  return header;
+}
+
+function csvRow(file: string, row: number, header: string[], line: string): RawRow {
+  const cells = line.split(",");
+  if (cells.length !== header.length) {
+    throw new UsageFileError(file, row, "row", `${cells.length} cells, the header has ${header.length}`);
+  }
+  const raw: RawRow = {};
+  header.forEach((name, i) => (raw[name] = cells[i].trim()));
+  return raw;
+}
+
+function jsonRow(file: string, row: number, line: string): RawRow {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new UsageFileError(file, row, "row", `not valid JSON: ${JSON.stringify(line.slice(0, 80))}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UsageFileError(file, row, "row", "a JSON line must be an object");
+  }
+  for (const name of Object.keys(value)) {
+    if (!KNOWN_FIELDS.includes(name)) {
+      throw new UsageFileError(file, row, name, `unknown field (known: ${KNOWN_FIELDS.join(", ")})`);
+    }
+  }
+  return value as RawRow;
+}
+
+/** Validates one raw row (strings from CSV, strings or numbers from JSON). */
+export function parseUsageRow(file: string, row: number, raw: RawRow): UsageRecord {
+  const fail = (field: string, message: string): never => {
+    throw new UsageFileError(file, row, field, `${JSON.stringify(raw[field])} ${message}`);
+  };
+  for (const name of USAGE_REQUIRED_FIELDS) {
+    if (raw[name] === undefined || raw[name] === "") throw new UsageFileError(file, row, name, "missing");
+  }
+  const beneficiary = String(raw.beneficiary);
+  if (!HEX_ADDRESS.test(beneficiary)) fail("beneficiary", "is not an address");
+  const lower = beneficiary.toLowerCase();
+  // Mixed case carries an EIP-55 checksum, which must then be right.
+  if (
+    beneficiary.slice(2) !== lower.slice(2) &&
+    beneficiary.slice(2) !== beneficiary.slice(2).toUpperCase()
+  ) {
+    if (getAddress(lower) !== beneficiary) fail("beneficiary", "has a wrong EIP-55 checksum");
+  }
+  const customerId = String(raw.customerId);
+  if (!isHexString(customerId, 32)) fail("customerId", "is not a 32-byte hex value (0x + 64 hex digits)");
+
+  const period = Number(wholeNumber(raw.period) ?? fail("period", "is not a whole number"));
+  if (period < 1 || period > UINT32_MAX) fail("period", `is out of range (1 to ${UINT32_MAX})`);
+
+  const category =
+    parseCategoryCell(raw.category) ??
+    fail("category", `is not a category (${CATEGORIES.join(", ")}, or 0 to ${CATEGORIES.length - 1})`);
+
+  const usageCents = wholeNumber(raw.usageCents) ?? fail("usageCents", "is not a whole number of cents");
+  if (usageCents > UINT64_MAX) fail("usageCents", "is above 2^64 - 1");
+
+  const record: UsageRecord = {
+    row,
+    beneficiary: lower,
+    customerId: customerId.toLowerCase(),
+    period,
+    category,
+    usageCents,
+  };
+  if (raw.id !== undefined && raw.id !== "") {
+    record.id = wholeNumber(raw.id) ?? fail("id", "is not a whole number");
+    if (record.id > UINT64_MAX) fail("id", "is above 2^64 - 1");
+  }
+  if (raw.deadline !== undefined && raw.deadline !== "") {
+    record.deadline = wholeNumber(raw.deadline) ?? fail("deadline", "is not a whole number of Unix seconds");
+    if (record.deadline > UINT64_MAX) fail("deadline", "is above 2^64 - 1");
+  }
+  return record;
+}
+
+function wholeNumber(value: unknown): bigint | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? BigInt(value) : undefined;
+  if (typeof value === "string" && /^[0-9]+$/.test(value)) return BigInt(value);
+  return undefined;
+}
+
+function parseCategoryCell(value: unknown): number | undefined {
+  if (typeof value === "number")
+    return Number.isInteger(value) && value >= 0 && value < CATEGORIES.length ? value : undefined;
+  if (typeof value !== "string") return undefined;
+  const byName = CATEGORY_INDEX.get(value.trim().toLowerCase() as CategoryName);
+  if (byName !== undefined) return byName;
+  return /^[0-9]+$/.test(value) && Number(value) < CATEGORIES.length ? Number(value) : undefined;
+}
+
+/** The customer id of a cloud account: keccak256 of a per-issuer secret salt and the account id. */
+export function customerIdFor(salt: string, cloudAccountId: string): string {
+  if (salt.length < 16)
+    throw new Error(`salt: ${salt.length} characters is too short to hide account ids (16 or more)`);
+  return keccak256(toUtf8Bytes(`${salt}:${cloudAccountId}`));
+}

@@ -1,0 +1,225 @@
+import { expect } from "chai";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { customerIdFor, readAllUsage } from "../../src";
+
+const ALICE = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+const ALICE_CHECKSUMMED = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+const CUSTOMER = "0x" + "ab".repeat(32);
+const HEADER = "beneficiary,customerId,period,category,usageCents";
+
+async function fileWith(name: string, content: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "zon-usage-"));
+  const file = path.join(dir, name);
+  await writeFile(file, content);
+  return file;
+}
+
+async function errorOf(name: string, content: string): Promise<string> {
+  try {
+    await readAllUsage(await fileWith(name, content));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected the usage file to be refused");
+}
+
+describe("usage files", function () {
+  describe("valid input", function () {
+    it("reads CSV rows with categories by name or number", async function () {
+      const file = await fileWith(
+        "u.csv",
+        `${HEADER}\n${ALICE},${CUSTOMER},202611,storage,1500\n${ALICE},${CUSTOMER},202611,7,1\n`,
+      );
+      expect(await readAllUsage(file)).to.deep.equal([
+        { row: 2, beneficiary: ALICE, customerId: CUSTOMER, period: 202611, category: 1, usageCents: 1500n },
+        { row: 3, beneficiary: ALICE, customerId: CUSTOMER, period: 202611, category: 7, usageCents: 1n },
+      ]);
+    });
+
+    it("reads JSON lines with numbers or strings, ids and deadlines", async function () {
+      const line = {
+        beneficiary: ALICE_CHECKSUMMED,
+        customerId: CUSTOMER,
+        period: 202611,
+        category: "compute",
+        usageCents: "99",
+        id: 4,
+        deadline: "1900000000",
+      };
+      const [record] = await readAllUsage(await fileWith("u.jsonl", JSON.stringify(line) + "\n"));
+      expect(record).to.deep.equal({
+        row: 1,
+        beneficiary: ALICE,
+        customerId: CUSTOMER,
+        period: 202611,
+        category: 0,
+        usageCents: 99n,
+        id: 4n,
+        deadline: 1_900_000_000n,
+      });
+    });
+
+    it("skips blank lines", async function () {
+      const file = await fileWith("u.csv", `${HEADER}\n\n${ALICE},${CUSTOMER},202611,ai,1\n\n`);
+      expect((await readAllUsage(file)).map((r) => r.row)).to.deep.equal([3]);
+    });
+  });
+
+  describe("bad input names the row, the field and the value", function () {
+    it("refuses an address that is not one", async function () {
+      expect(await errorOf("u.csv", `${HEADER}\n0xzz,${CUSTOMER},202611,compute,1\n`)).to.equal(
+        'u.csv row 2, field "beneficiary": "0xzz" is not an address',
+      );
+    });
+
+    it("refuses an address with a wrong EIP-55 checksum", async function () {
+      const wrong = ALICE_CHECKSUMMED.replace("F39", "f39").replace("aad", "AAD");
+      expect(await errorOf("u.csv", `${HEADER}\n${wrong},${CUSTOMER},202611,compute,1\n`)).to.equal(
+        `u.csv row 2, field "beneficiary": "${wrong}" has a wrong EIP-55 checksum`,
+      );
+    });
+
+    it("refuses an unknown category", async function () {
+      expect(await errorOf("u.csv", `${HEADER}\n${ALICE},${CUSTOMER},202611,quantum,1\n`)).to.match(
+        /^u\.csv row 2, field "category": "quantum" is not a category \(compute, storage/,
+      );
+    });
+
+    it("refuses a category number beyond the known ones", async function () {
+      expect(
+        await errorOf(
+          "u.jsonl",
+          JSON.stringify({ beneficiary: ALICE, customerId: CUSTOMER, period: 1, category: 8, usageCents: 1 }),
+        ),
+      ).to.match(/^u\.jsonl row 1, field "category": 8 is not a category/);
+    });
+
+    it("refuses a negative usage", async function () {
+      expect(await errorOf("u.csv", `${HEADER}\n${ALICE},${CUSTOMER},202611,compute,-5\n`)).to.equal(
+        'u.csv row 2, field "usageCents": "-5" is not a whole number of cents',
+      );
+    });
+
+    it("refuses a fractional usage", async function () {
+      expect(await errorOf("u.csv", `${HEADER}\n${ALICE},${CUSTOMER},202611,compute,1.5\n`)).to.equal(
+        'u.csv row 2, field "usageCents": "1.5" is not a whole number of cents',
+      );
+    });
+
+    it("refuses a usage above 2^64 - 1", async function () {
+      expect(
+        await errorOf("u.csv", `${HEADER}\n${ALICE},${CUSTOMER},202611,compute,18446744073709551616\n`),
+      ).to.equal('u.csv row 2, field "usageCents": "18446744073709551616" is above 2^64 - 1');
+    });
+
+    it("refuses a customer id that is not 32 bytes", async function () {
+      expect(await errorOf("u.csv", `${HEADER}\n${ALICE},0x1234,202611,compute,1\n`)).to.equal(
+        'u.csv row 2, field "customerId": "0x1234" is not a 32-byte hex value (0x + 64 hex digits)',
+      );
+    });
+
+    it("refuses a period of zero", async function () {
+      expect(await errorOf("u.csv", `${HEADER}\n${ALICE},${CUSTOMER},0,compute,1\n`)).to.equal(
+        'u.csv row 2, field "period": "0" is out of range (1 to 4294967295)',
+      );
+    });
+
+    it("refuses a row with a missing field", async function () {
+      expect(await errorOf("u.csv", `${HEADER}\n${ALICE},${CUSTOMER},202611,compute,\n`)).to.equal(
+        'u.csv row 2, field "usageCents": missing',
+      );
+    });
+
+    it("refuses a row with too few cells", async function () {
+      expect(await errorOf("u.csv", `${HEADER}\n${ALICE},${CUSTOMER},202611\n`)).to.equal(
+        'u.csv row 2, field "row": 3 cells, the header has 5',
+      );
+    });
+
+    it("refuses a header without a required column", async function () {
+      expect(await errorOf("u.csv", `beneficiary,customerId,period,category\n`)).to.equal(
+        'u.csv row 1, field "usageCents": required column is missing from the header',
+      );
+    });
+
+    it("refuses an unknown column", async function () {
+      expect(await errorOf("u.csv", `${HEADER},colour\n`)).to.match(
+        /^u\.csv row 1, field "colour": unknown column/,
+      );
+    });
+
+    it("refuses an empty CSV file", async function () {
+      expect(await errorOf("u.csv", "")).to.equal(
+        'u.csv row 1, field "header": the file is empty: a CSV header is required',
+      );
+    });
+
+    it("refuses a JSON line that is not JSON", async function () {
+      expect(await errorOf("u.jsonl", "{nope\n")).to.equal(
+        'u.jsonl row 1, field "row": not valid JSON: "{nope"',
+      );
+    });
+
+    it("refuses a JSON line that is not an object", async function () {
+      expect(await errorOf("u.jsonl", "[1,2]\n")).to.equal(
+        'u.jsonl row 1, field "row": a JSON line must be an object',
+      );
+    });
+
+    it("refuses a JSON line with an unknown field", async function () {
+      expect(await errorOf("u.jsonl", JSON.stringify({ beneficiary: ALICE, extra: 1 }))).to.match(
+        /^u\.jsonl row 1, field "extra": unknown field/,
+      );
+    });
+
+    it("refuses an id that is not a whole number", async function () {
+      const line = {
+        beneficiary: ALICE,
+        customerId: CUSTOMER,
+        period: 1,
+        category: 0,
+        usageCents: 1,
+        id: "x",
+      };
+      expect(await errorOf("u.jsonl", JSON.stringify(line))).to.equal(
+        'u.jsonl row 1, field "id": "x" is not a whole number',
+      );
+    });
+
+    it("refuses a deadline that is not a whole number", async function () {
+      const line = {
+        beneficiary: ALICE,
+        customerId: CUSTOMER,
+        period: 1,
+        category: 0,
+        usageCents: 1,
+        deadline: -1,
+      };
+      expect(await errorOf("u.jsonl", JSON.stringify(line))).to.equal(
+        'u.jsonl row 1, field "deadline": -1 is not a whole number of Unix seconds',
+      );
+    });
+  });
+
+  describe("customer ids", function () {
+    it("hashes the salt and the cloud account id, never exposing the id", function () {
+      const id = customerIdFor("issuer-secret-salt-1", "cloud-account-42");
+      expect(id).to.match(/^0x[0-9a-f]{64}$/);
+      expect(id).not.to.contain("42");
+    });
+
+    it("gives different ids under different salts", function () {
+      expect(customerIdFor("issuer-secret-salt-1", "a")).not.to.equal(
+        customerIdFor("issuer-secret-salt-2", "a"),
+      );
+    });
+
+    it("refuses a salt too short to hide anything", function () {
+      expect(() => customerIdFor("short", "a")).to.throw(
+        "salt: 5 characters is too short to hide account ids (16 or more)",
+      );
+    });
+  });
+});
