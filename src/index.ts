@@ -4,3 +4,4 @@ export * from "./rewards";
 export * from "./usage";
 export * from "./epoch";
 export * from "./network";
+export * from "./bundle";
