@@ -3,6 +3,7 @@ import path from "node:path";
 import { network } from "hardhat";
 import type { BenchResults, BenchSection } from "./lib";
 import { benchOffchain } from "./offchain";
+import { benchRedemption } from "./redemption";
 import { benchRewards } from "./rewards";
 import { benchToken } from "./token";
 
@@ -10,6 +11,7 @@ import { benchToken } from "./token";
 const SECTIONS: Array<[string, BenchSection]> = [
   ["token", benchToken],
   ["rewards", benchRewards],
+  ["redemption", benchRedemption],
   ["offchain", benchOffchain],
 ];
 

@@ -5,3 +5,4 @@ export * from "./usage";
 export * from "./epoch";
 export * from "./network";
 export * from "./bundle";
+export * from "./redemption";

@@ -7,4 +7,6 @@ export const ROLES = {
   PAUSER: id("PAUSER_ROLE"),
   COMPLIANCE: id("COMPLIANCE_ROLE"),
   POLICY: id("POLICY_ROLE"),
+  CATALOGUE: id("CATALOGUE_ROLE"),
+  FULFILLER: id("FULFILLER_ROLE"),
 } as const;

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IRedemptionGateway} from "../interfaces/IRedemptionGateway.sol";
+
+/// @title RedemptionGateway
+/// @notice Businesses redeem ZON for catalogue SKUs (cloud credits, catalogue items, subscriptions). The
+/// price is locked in the gateway; the fulfilment service then confirms (the ZON is burned) or rejects
+/// (ZON and stock go back). A request still open after its timeout can be cancelled by its owner, so
+/// funds are never stuck. Each request ends exactly once.
+/// @dev A request is stored as one word: the hash of its fields, as the `RedemptionRequested` event
+/// publishes them. Settling a request takes the fields back in calldata, checks them against the hash and
+/// deletes the word. So a request costs one new storage word, a batch confirm one storage clear per item
+/// and one burn for the total, and the gateway's ZON balance always equals the sum of open requests.
+contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, ReentrancyGuardTransient, IRedemptionGateway {
+    using SafeERC20 for IERC20;
+
+    /// @notice Lists SKUs and changes their price, stock, limit and active flag.
+    bytes32 public constant CATALOGUE_ROLE = keccak256("CATALOGUE_ROLE");
+    /// @notice Confirms and rejects requests (the fulfilment service).
+    bytes32 public constant FULFILLER_ROLE = keccak256("FULFILLER_ROLE");
+    /// @notice Pauses new redemptions and confirmations (rejections and cancellations always work).
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+
+    /// @notice Longest fulfilment timeout the admin may set: 90 days.
+    uint256 public constant MAX_FULFILMENT_TIMEOUT = 90 days;
+    uint8 private constant TOOK_STOCK = 1;
+    uint8 private constant COUNTS_TO_LIMIT = 2;
+
+    // Packs into the word Pausable's `_paused` opens: a redemption reads and bumps it once.
+    uint64 private _nextRequestId;
+    uint40 private _fulfilmentTimeout;
+
+    mapping(uint32 sku => Sku) private _skus;
+    mapping(uint256 id => bytes32 requestHash) private _open;
+    mapping(uint32 sku => mapping(address account => uint256 units)) private _redeemed;
+
+    /// @notice The ZON token (ERC-20 with permit and burn).
+    IERC20 public immutable token;
+
+    /// @param token_ The ZonCoin token.
+    /// @param admin Default admin (governance).
+    /// @param adminTransferDelay Delay of a two-step admin transfer, in seconds.
+    /// @param fulfilmentTimeout_ Seconds after which an open request may be cancelled by its owner.
+    constructor(
+        IERC20 token_,
+        address admin,
+        uint48 adminTransferDelay,
+        uint256 fulfilmentTimeout_
+    ) AccessControlDefaultAdminRules(adminTransferDelay, admin) {
+        token = token_;
+        _setFulfilmentTimeout(fulfilmentTimeout_);
+    }
+
+    // ------------------------------------------------------------------ catalogue
+
+    /// @inheritdoc IRedemptionGateway
+    function setSku(uint32 sku, Sku calldata config) external onlyRole(CATALOGUE_ROLE) {
+        _skus[sku] = config;
+        emit SkuUpdated(
+            sku,
+            config.kind,
+            config.price,
+            config.limitedStock,
+            config.stock,
+            config.perAccountLimit,
+            config.active
+        );
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function setFulfilmentTimeout(uint256 timeout) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setFulfilmentTimeout(timeout);
+    }
+
+    // ------------------------------------------------------------------ businesses
+
+    /// @inheritdoc IRedemptionGateway
+    function redeem(
+        uint32 sku,
+        uint32 quantity,
+        uint256 maxTotalPrice,
+        bytes32 deliveryRef
+    ) external nonReentrant whenNotPaused returns (uint256 id) {
+        return _redeem(sku, quantity, maxTotalPrice, deliveryRef);
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function redeemWithPermit(
+        uint32 sku,
+        uint32 quantity,
+        uint256 maxTotalPrice,
+        bytes32 deliveryRef,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant whenNotPaused returns (uint256 id) {
+        // A permit someone already submitted (front-running) fails here; the allowance it set still
+        // lets the redemption go through, and a missing allowance fails in transferFrom.
+        try IERC20Permit(address(token)).permit(msg.sender, address(this), maxTotalPrice, permitDeadline, v, r, s) {
+            // permit applied
+        } catch {
+            // already applied or invalid: the allowance decides
+        }
+        return _redeem(sku, quantity, maxTotalPrice, deliveryRef);
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function cancel(Request calldata request) external nonReentrant {
+        if (msg.sender != request.owner) revert NotRequestOwner(request.id, request.owner);
+        if (block.timestamp <= request.cancelAfter) revert CancelTooEarly(request.id, request.cancelAfter);
+        _close(request);
+        _giveBack(request);
+        emit RedemptionCancelled(request.id, request.amount);
+        token.safeTransfer(request.owner, request.amount);
+    }
+
+    // ------------------------------------------------------------------ fulfilment
+
+    /// @inheritdoc IRedemptionGateway
+    function confirm(
+        Request calldata request,
+        bytes32 receiptHash
+    ) external nonReentrant whenNotPaused onlyRole(FULFILLER_ROLE) {
+        _close(request);
+        emit RedemptionFulfilled(request.id, request.amount, receiptHash);
+        ERC20Burnable(address(token)).burn(request.amount);
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function confirmBatch(
+        Request[] calldata requests,
+        bytes32[] calldata receiptHashes
+    ) external nonReentrant whenNotPaused onlyRole(FULFILLER_ROLE) {
+        if (requests.length != receiptHashes.length) revert LengthMismatch(requests.length, receiptHashes.length);
+        uint256 total;
+        for (uint256 i; i < requests.length; ++i) {
+            Request calldata request = requests[i];
+            _close(request);
+            total += request.amount;
+            emit RedemptionFulfilled(request.id, request.amount, receiptHashes[i]);
+        }
+        ERC20Burnable(address(token)).burn(total);
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function reject(Request calldata request, uint16 reasonCode) external nonReentrant onlyRole(FULFILLER_ROLE) {
+        _reject(request, reasonCode);
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function rejectBatch(
+        Request[] calldata requests,
+        uint16[] calldata reasonCodes
+    ) external nonReentrant onlyRole(FULFILLER_ROLE) {
+        if (requests.length != reasonCodes.length) revert LengthMismatch(requests.length, reasonCodes.length);
+        for (uint256 i; i < requests.length; ++i) {
+            _reject(requests[i], reasonCodes[i]);
+        }
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    /// @notice Pauses new redemptions and confirmations.
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @notice Lifts the pause.
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        _unpause();
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IRedemptionGateway
+    function isOpen(uint256 id) external view returns (bool) {
+        return _open[id] != bytes32(0);
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function skuOf(uint32 sku) external view returns (Sku memory) {
+        return _skus[sku];
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function redeemedBy(uint32 sku, address account) external view returns (uint256) {
+        return _redeemed[sku][account];
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function nextRequestId() external view returns (uint256) {
+        return _nextRequestId;
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function fulfilmentTimeout() external view returns (uint256) {
+        return _fulfilmentTimeout;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _redeem(
+        uint32 skuId,
+        uint32 quantity,
+        uint256 maxTotalPrice,
+        bytes32 deliveryRef
+    ) private returns (uint256 id) {
+        if (quantity == 0) revert InvalidQuantity(quantity);
+        Sku storage sku = _skus[skuId];
+        if (!sku.active) revert SkuInactive(skuId);
+        uint256 total = uint256(sku.price) * quantity;
+        if (total > maxTotalPrice) revert PriceAboveMax(skuId, total, maxTotalPrice);
+        if (total > type(uint96).max) revert TotalTooLarge(total);
+        uint8 flags;
+        if (sku.limitedStock) {
+            uint256 stock = sku.stock;
+            if (stock < quantity) revert OutOfStock(skuId, stock, quantity);
+            sku.stock = uint32(stock - quantity);
+            flags = TOOK_STOCK;
+        }
+        uint256 limit = sku.perAccountLimit;
+        if (limit != 0) {
+            uint256 wouldHave = _redeemed[skuId][msg.sender] + quantity;
+            if (wouldHave > limit) revert PerAccountLimitExceeded(skuId, msg.sender, limit, wouldHave);
+            _redeemed[skuId][msg.sender] = wouldHave;
+            flags |= COUNTS_TO_LIMIT;
+        }
+        id = _nextRequestId++;
+        uint40 cancelAfter = uint40(block.timestamp) + _fulfilmentTimeout;
+        Request memory request = Request(id, msg.sender, skuId, quantity, uint96(total), cancelAfter, flags);
+        _open[id] = keccak256(abi.encode(request));
+        emit RedemptionRequested(id, msg.sender, skuId, quantity, uint96(total), cancelAfter, flags, deliveryRef);
+        token.safeTransferFrom(msg.sender, address(this), total);
+    }
+
+    /// @dev Ends an open request exactly once: its fields must hash to what was stored.
+    function _close(Request calldata request) private {
+        bytes32 stored = _open[request.id];
+        if (stored == bytes32(0) || stored != keccak256(abi.encode(request))) revert RequestNotOpen(request.id);
+        delete _open[request.id];
+    }
+
+    function _reject(Request calldata request, uint16 reasonCode) private {
+        _close(request);
+        _giveBack(request);
+        emit RedemptionRejected(request.id, request.amount, reasonCode);
+        token.safeTransfer(request.owner, request.amount);
+    }
+
+    /// @dev Returns what the request took: its units to the SKU's stock and to the owner's limit.
+    function _giveBack(Request calldata request) private {
+        if (request.flags & TOOK_STOCK != 0) {
+            // Saturates rather than reverts: a catalogue change must never block a refund.
+            Sku storage sku = _skus[request.sku];
+            uint256 stock = uint256(sku.stock) + request.quantity;
+            sku.stock = stock > type(uint32).max ? type(uint32).max : uint32(stock);
+        }
+        if (request.flags & COUNTS_TO_LIMIT != 0) _redeemed[request.sku][request.owner] -= request.quantity;
+    }
+
+    function _setFulfilmentTimeout(uint256 timeout) private {
+        if (timeout == 0 || timeout > MAX_FULFILMENT_TIMEOUT) revert InvalidTimeout(timeout, MAX_FULFILMENT_TIMEOUT);
+        _fulfilmentTimeout = uint40(timeout);
+        emit FulfilmentTimeoutSet(timeout);
+    }
+}
