@@ -6,3 +6,5 @@ export * from "./epoch";
 export * from "./network";
 export * from "./bundle";
 export * from "./redemption";
+export * from "./fulfilment/worker";
+export * from "./fulfilment/file-adapter";
