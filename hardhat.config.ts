@@ -4,6 +4,7 @@ import type { HardhatUserConfig } from "hardhat/config";
 import type { SolcBuild } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
 import { BESU_LOCAL, ZONCOIN_CHAIN_ID } from "./src/network";
+import "./tasks/redemption";
 import "./tasks/rewards";
 
 // One pinned compiler. It comes from the `solc` npm package (WebAssembly build) so that compiling

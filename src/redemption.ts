@@ -1,4 +1,4 @@
-import type { EventLog, Log, Signer } from "ethers";
+import type { ContractTransactionResponse, EventLog, Log, Signer } from "ethers";
 import { signPermit, type PermitToken } from "./permit";
 
 /** SKU kinds, by their on-chain index. */
@@ -55,7 +55,7 @@ export interface GatewayLike {
     v: number,
     r: string,
     s: string,
-  ): Promise<{ wait(): Promise<unknown> }>;
+  ): Promise<ContractTransactionResponse>;
 }
 
 /** Redeems in one transaction, signing an ERC-2612 permit for `maxTotalPrice` on the way. */

@@ -5,21 +5,10 @@ import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { computeReward, packRates } from "../../src";
+import { runTask } from "../helpers/tasks";
 import { customerId, PERIOD, POLICY, rewardsFixture } from "./fixture";
 
-/** Runs a task with its console output held back (the tests read return values and state instead). */
-async function run<T>(name: string, args: Record<string, unknown>): Promise<T> {
-  const log = console.log;
-  const table = console.table;
-  console.log = () => undefined;
-  console.table = () => undefined;
-  try {
-    return (await hre.run(name, args)) as T;
-  } finally {
-    console.log = log;
-    console.table = table;
-  }
-}
+const run = runTask;
 
 describe("reward tasks", function () {
   async function taskFixture() {

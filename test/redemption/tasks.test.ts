@@ -1,0 +1,132 @@
+import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { mkdtemp, readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { ethers } from "hardhat";
+import { ROLES, type RoundReport } from "../../src";
+import { ONE_ZON } from "../helpers/fixtures";
+import { runTask } from "../helpers/tasks";
+import { CREDIT, gatewayFixture, HOODIE } from "./fixture";
+
+describe("redemption tasks", function () {
+  // The tasks act as the first configured account: make it catalogue manager, fulfiller and a buyer.
+  async function taskFixture() {
+    const f = await gatewayFixture();
+    const [first] = await ethers.getSigners();
+    await f.gateway.grantRole(ROLES.CATALOGUE, first.address);
+    await f.gateway.grantRole(ROLES.FULFILLER, first.address);
+    await f.token.mint(first.address, 500n * ONE_ZON);
+    const ledger = path.join(await mkdtemp(path.join(os.tmpdir(), "zon-redeem-")), "ledger.jsonl");
+    return { ...f, first, ledger };
+  }
+
+  it("lists a SKU and shows it in the catalogue", async function () {
+    const { gatewayAddress } = await loadFixture(taskFixture);
+    await runTask("catalogue:set", {
+      gateway: gatewayAddress,
+      sku: "7",
+      kind: "subscription",
+      price: "2.5",
+      stock: "10",
+      limit: "1",
+      inactive: false,
+    });
+    const rows = await runTask<Array<{ sku: number; price: string; stock: number }>>("catalogue:list", {
+      gateway: gatewayAddress,
+    });
+    expect(rows.find((r) => r.sku === 7)).to.deep.include({ price: "2.5 ZON", stock: 10 });
+  });
+
+  it("refuses an unknown SKU kind, naming it", async function () {
+    const { gatewayAddress } = await loadFixture(taskFixture);
+    await expect(
+      runTask("catalogue:set", {
+        gateway: gatewayAddress,
+        sku: "7",
+        kind: "gift",
+        price: "1",
+        limit: "0",
+        inactive: false,
+      }),
+    ).to.be.rejectedWith('kind: "gift" is not one of cloudCredit, catalogueItem, subscription');
+  });
+
+  it("refuses a price that is not an amount of ZON", async function () {
+    const { gatewayAddress } = await loadFixture(taskFixture);
+    await expect(
+      runTask("catalogue:set", {
+        gateway: gatewayAddress,
+        sku: "7",
+        kind: "subscription",
+        price: "-1",
+        limit: "0",
+        inactive: false,
+      }),
+    ).to.be.rejectedWith('price: "-1" is not an amount of ZON');
+  });
+
+  it("redeems with a permit, runs the worker once and shows the request fulfilled", async function () {
+    const { gatewayAddress, ledger } = await loadFixture(taskFixture);
+    const id = await runTask<bigint>("redeem:request", {
+      gateway: gatewayAddress,
+      sku: String(CREDIT),
+      quantity: "2",
+      maxPrice: "20",
+      deliveryRef: "acme-prod",
+      approve: false,
+    });
+    await mine(1);
+    const report = await runTask<RoundReport>("redeem:worker", {
+      gateway: gatewayAddress,
+      ledger,
+      skus: String(CREDIT),
+      fromBlock: 0,
+      confirmations: 1,
+      batchSize: 20,
+      interval: 1,
+      once: true,
+    });
+    const shown = await runTask<{ status: string }>("redeem:show", {
+      gateway: gatewayAddress,
+      id: String(id),
+    });
+    expect([report.confirmed, shown.status.startsWith("fulfilled")]).to.deep.equal([[id], true]);
+    expect((await readFile(ledger, "utf8")).trim().split("\n")).to.have.length(1);
+  });
+
+  it("rejects through the worker what the file adapter cannot deliver", async function () {
+    const { gatewayAddress, ledger } = await loadFixture(taskFixture);
+    const id = await runTask<bigint>("redeem:request", {
+      gateway: gatewayAddress,
+      sku: String(HOODIE),
+      quantity: "1",
+      maxPrice: "25",
+      deliveryRef: "hq",
+      approve: true,
+    });
+    await mine(1);
+    await runTask("redeem:worker", {
+      gateway: gatewayAddress,
+      ledger,
+      skus: String(CREDIT),
+      fromBlock: 0,
+      confirmations: 1,
+      batchSize: 20,
+      interval: 1,
+      once: true,
+    });
+    const shown = await runTask<{ status: string }>("redeem:show", {
+      gateway: gatewayAddress,
+      id: String(id),
+    });
+    expect(shown.status).to.equal("rejected (reason 1)");
+  });
+
+  it("refuses to show a request that does not exist", async function () {
+    const { gatewayAddress } = await loadFixture(taskFixture);
+    await expect(runTask("redeem:show", { gateway: gatewayAddress, id: "99" })).to.be.rejectedWith(
+      "id: no redemption request 99",
+    );
+  });
+});
