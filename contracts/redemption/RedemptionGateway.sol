@@ -7,7 +7,6 @@ import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC2
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IRedemptionGateway} from "../interfaces/IRedemptionGateway.sol";
 
 /// @title RedemptionGateway
@@ -19,7 +18,9 @@ import {IRedemptionGateway} from "../interfaces/IRedemptionGateway.sol";
 /// publishes them. Settling a request takes the fields back in calldata, checks them against the hash and
 /// deletes the word. So a request costs one new storage word, a batch confirm one storage clear per item
 /// and one burn for the total, and the gateway's ZON balance always equals the sum of open requests.
-contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, ReentrancyGuardTransient, IRedemptionGateway {
+/// No reentrancy guard: the only external call is to the immutable ZonCoin token, which has no transfer
+/// hooks, and every function changes its state before that call.
+contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedemptionGateway {
     using SafeERC20 for IERC20;
 
     /// @notice Lists SKUs and changes their price, stock, limit and active flag.
@@ -88,7 +89,7 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, Reentran
         uint32 quantity,
         uint256 maxTotalPrice,
         bytes32 deliveryRef
-    ) external nonReentrant whenNotPaused returns (uint256 id) {
+    ) external whenNotPaused returns (uint256 id) {
         return _redeem(sku, quantity, maxTotalPrice, deliveryRef);
     }
 
@@ -102,7 +103,7 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, Reentran
         uint8 v,
         bytes32 r,
         bytes32 s
-    ) external nonReentrant whenNotPaused returns (uint256 id) {
+    ) external whenNotPaused returns (uint256 id) {
         // A permit someone already submitted (front-running) fails here; the allowance it set still
         // lets the redemption go through, and a missing allowance fails in transferFrom.
         try IERC20Permit(address(token)).permit(msg.sender, address(this), maxTotalPrice, permitDeadline, v, r, s) {
@@ -114,7 +115,7 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, Reentran
     }
 
     /// @inheritdoc IRedemptionGateway
-    function cancel(Request calldata request) external nonReentrant {
+    function cancel(Request calldata request) external {
         if (msg.sender != request.owner) revert NotRequestOwner(request.id, request.owner);
         if (block.timestamp <= request.cancelAfter) revert CancelTooEarly(request.id, request.cancelAfter);
         _close(request);
@@ -126,10 +127,7 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, Reentran
     // ------------------------------------------------------------------ fulfilment
 
     /// @inheritdoc IRedemptionGateway
-    function confirm(
-        Request calldata request,
-        bytes32 receiptHash
-    ) external nonReentrant whenNotPaused onlyRole(FULFILLER_ROLE) {
+    function confirm(Request calldata request, bytes32 receiptHash) external whenNotPaused onlyRole(FULFILLER_ROLE) {
         _close(request);
         emit RedemptionFulfilled(request.id, request.amount, receiptHash);
         ERC20Burnable(address(token)).burn(request.amount);
@@ -139,7 +137,7 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, Reentran
     function confirmBatch(
         Request[] calldata requests,
         bytes32[] calldata receiptHashes
-    ) external nonReentrant whenNotPaused onlyRole(FULFILLER_ROLE) {
+    ) external whenNotPaused onlyRole(FULFILLER_ROLE) {
         if (requests.length != receiptHashes.length) revert LengthMismatch(requests.length, receiptHashes.length);
         uint256 total;
         for (uint256 i; i < requests.length; ++i) {
@@ -152,15 +150,12 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, Reentran
     }
 
     /// @inheritdoc IRedemptionGateway
-    function reject(Request calldata request, uint16 reasonCode) external nonReentrant onlyRole(FULFILLER_ROLE) {
+    function reject(Request calldata request, uint16 reasonCode) external onlyRole(FULFILLER_ROLE) {
         _reject(request, reasonCode);
     }
 
     /// @inheritdoc IRedemptionGateway
-    function rejectBatch(
-        Request[] calldata requests,
-        uint16[] calldata reasonCodes
-    ) external nonReentrant onlyRole(FULFILLER_ROLE) {
+    function rejectBatch(Request[] calldata requests, uint16[] calldata reasonCodes) external onlyRole(FULFILLER_ROLE) {
         if (requests.length != reasonCodes.length) revert LengthMismatch(requests.length, reasonCodes.length);
         for (uint256 i; i < requests.length; ++i) {
             _reject(requests[i], reasonCodes[i]);

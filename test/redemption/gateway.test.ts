@@ -302,6 +302,21 @@ describe("RedemptionGateway", function () {
         .withArgs(1n);
     });
 
+    it("blocks batch confirmations while paused with EnforcedPause", async function () {
+      const { gateway, pauser, fulfiller, requestOf } = await loadFixture(openRequestsFixture);
+      await gateway.connect(pauser).pause();
+      await expect(
+        gateway.connect(fulfiller).confirmBatch([await requestOf(0)], [RECEIPT]),
+      ).to.be.revertedWithCustomError(gateway, "EnforcedPause");
+    });
+
+    it("refuses batch confirmation to an account without the fulfiller role", async function () {
+      const { gateway, outsider, requestOf } = await loadFixture(openRequestsFixture);
+      await expect(gateway.connect(outsider).confirmBatch([await requestOf(0)], [RECEIPT]))
+        .to.be.revertedWithCustomError(gateway, "AccessControlUnauthorizedAccount")
+        .withArgs(outsider.address, ROLES.FULFILLER);
+    });
+
     it("rejects a confirmation batch of mismatched arrays with LengthMismatch", async function () {
       const { gateway, fulfiller, requestOf } = await loadFixture(openRequestsFixture);
       await expect(gateway.connect(fulfiller).confirmBatch([await requestOf(0)], []))
