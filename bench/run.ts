@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
 import type { BenchResults, BenchSection } from "./lib";
+import { benchEscrow } from "./escrow";
 import { benchOffchain } from "./offchain";
 import { benchRedemption } from "./redemption";
 import { benchRewards } from "./rewards";
@@ -12,6 +13,7 @@ const SECTIONS: Array<[string, BenchSection]> = [
   ["token", benchToken],
   ["rewards", benchRewards],
   ["redemption", benchRedemption],
+  ["escrow", benchEscrow],
   ["offchain", benchOffchain],
 ];
 

@@ -9,4 +9,5 @@ export const ROLES = {
   POLICY: id("POLICY_ROLE"),
   CATALOGUE: id("CATALOGUE_ROLE"),
   FULFILLER: id("FULFILLER_ROLE"),
+  ESCROW_PAUSER: id("PAUSER_ROLE"),
 } as const;

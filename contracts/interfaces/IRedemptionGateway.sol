@@ -116,7 +116,8 @@ interface IRedemptionGateway {
         bytes32 deliveryRef
     ) external returns (uint256 id);
 
-    /// @notice `redeem` after an ERC-2612 permit for `maxTotalPrice`; a front-run permit is tolerated.
+    /// @notice `redeem` after an ERC-2612 permit for `maxTotalPrice`; skipped when the allowance is already there
+    /// (e.g. a front-run permit).
     /// @param sku SKU number.
     /// @param quantity Units.
     /// @param maxTotalPrice Most the buyer pays; also the permit's value.

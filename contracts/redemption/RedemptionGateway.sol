@@ -104,12 +104,9 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedempt
         bytes32 r,
         bytes32 s
     ) external whenNotPaused returns (uint256 id) {
-        // A permit someone already submitted (front-running) fails here; the allowance it set still
-        // lets the redemption go through, and a missing allowance fails in transferFrom.
-        try IERC20Permit(address(token)).permit(msg.sender, address(this), maxTotalPrice, permitDeadline, v, r, s) {
-            // permit applied
-        } catch {
-            // already applied or invalid: the allowance decides
+        // A permit someone already submitted (front-running) has set the allowance: it is not replayed.
+        if (token.allowance(msg.sender, address(this)) < maxTotalPrice) {
+            IERC20Permit(address(token)).permit(msg.sender, address(this), maxTotalPrice, permitDeadline, v, r, s);
         }
         return _redeem(sku, quantity, maxTotalPrice, deliveryRef);
     }

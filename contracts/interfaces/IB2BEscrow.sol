@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title B2BEscrow: types, events, custom errors and external functions.
+interface IB2BEscrow {
+    /// @notice Where a milestone stands. Released, Resolved and Refunded are final (settled).
+    enum MilestoneStatus {
+        None,
+        Funded,
+        Delivered,
+        Disputed,
+        Released,
+        Resolved,
+        Refunded
+    }
+
+    /// @notice What a buyer sets up: the terms of an agreement.
+    struct Terms {
+        address seller;
+        address arbiter; // zero: no disputes, the review window decides
+        bytes32 termsHash; // hash of the off-chain contract
+        uint40 deliveryDeadline;
+        uint32 reviewWindow; // seconds the buyer has to release or dispute a delivered milestone
+        uint16 feeBps; // platform fee on payouts to the seller, fixed for the agreement's life
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice A milestone count of `count` is not between 1 and `max`.
+    error InvalidMilestoneCount(uint256 count, uint256 max);
+    /// @notice Milestone `index` has an amount of zero.
+    error ZeroMilestone(uint256 index);
+    /// @notice The seller `seller` is the zero address or the buyer.
+    error InvalidSeller(address seller);
+    /// @notice The arbiter `arbiter` is the buyer or the seller.
+    error InvalidArbiter(address arbiter);
+    /// @notice The delivery deadline `deadline` is not in the future.
+    error InvalidDeliveryDeadline(uint256 deadline);
+    /// @notice The review window `window` is not between 1 hour and `max` seconds.
+    error InvalidReviewWindow(uint256 window, uint256 max);
+    /// @notice A fee of `feeBps` is above the cap `maxFeeBps`.
+    error FeeTooHigh(uint256 feeBps, uint256 maxFeeBps);
+    /// @notice A fee cap of `maxFeeBps` is above the contract's hard cap `hardCap`.
+    error FeeCapTooHigh(uint256 maxFeeBps, uint256 hardCap);
+    /// @notice The treasury cannot be the zero address.
+    error InvalidTreasury(address treasury);
+    /// @notice Agreement `id` does not exist.
+    error UnknownAgreement(uint256 id);
+    /// @notice Agreement `id` has no milestone `index`.
+    error UnknownMilestone(uint256 id, uint256 index);
+    /// @notice `account` is not the party this step needs.
+    error NotAllowed(uint256 id, address account);
+    /// @notice Milestone `index` of agreement `id` is `status`, which this step does not accept.
+    error WrongStatus(uint256 id, uint256 index, MilestoneStatus status);
+    /// @notice The delivery deadline `deadline` of agreement `id` has passed.
+    error DeliveryDeadlinePassed(uint256 id, uint256 deadline);
+    /// @notice The delivery deadline `deadline` of agreement `id` has not passed yet.
+    error DeliveryDeadlineNotPassed(uint256 id, uint256 deadline);
+    /// @notice The review window of milestone `index` is open until `endsAt`.
+    error ReviewWindowOpen(uint256 id, uint256 index, uint256 endsAt);
+    /// @notice The review window of milestone `index` closed at `endedAt`.
+    error ReviewWindowClosed(uint256 id, uint256 index, uint256 endedAt);
+    /// @notice Agreement `id` has no arbiter, so it cannot be disputed.
+    error NoArbiter(uint256 id);
+    /// @notice A buyer share `buyerShare` above the milestone's `amount`.
+    error InvalidSplit(uint256 id, uint256 index, uint256 buyerShare, uint256 amount);
+    /// @notice A total `total` that does not fit the 128-bit accounting.
+    error AmountTooLarge(uint256 total);
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice `buyer` created agreement `id` with `seller` and funded it with `total` ZON.
+    event AgreementCreated(
+        uint256 indexed id,
+        address indexed buyer,
+        address indexed seller,
+        address arbiter,
+        bytes32 termsHash,
+        uint256 total,
+        uint256 milestoneCount,
+        uint40 deliveryDeadline,
+        uint32 reviewWindow,
+        uint16 feeBps
+    );
+    /// @notice The seller marked milestone `index` delivered; the buyer's review window runs from now.
+    event MilestoneDelivered(uint256 indexed id, uint256 indexed index, uint256 reviewEndsAt);
+    /// @notice Milestone `index` was paid to the seller (`toSeller`) with `fee` to the treasury.
+    event MilestoneReleased(uint256 indexed id, uint256 indexed index, address by, uint256 toSeller, uint256 fee);
+    /// @notice `by` disputed milestone `index`; the arbiter decides.
+    event MilestoneDisputed(uint256 indexed id, uint256 indexed index, address by);
+    /// @notice The arbiter split milestone `index`: `toBuyer`, `toSeller`, `fee` (they sum to its amount).
+    event MilestoneResolved(uint256 indexed id, uint256 indexed index, uint256 toBuyer, uint256 toSeller, uint256 fee);
+    /// @notice Milestone `index` went back to the buyer in full.
+    event MilestoneRefunded(uint256 indexed id, uint256 indexed index, address by, uint256 amount);
+    /// @notice `by` asked to cancel agreement `id`; it cancels when the other party asks too.
+    event CancelRequested(uint256 indexed id, address by);
+    /// @notice Agreement `id` was cancelled by both parties: `refunded` ZON went back to the buyer.
+    event AgreementCancelled(uint256 indexed id, uint256 refunded);
+    /// @notice Fees go to `treasury` from now on.
+    event TreasurySet(address treasury);
+    /// @notice New agreements may set a fee of at most `maxFeeBps`.
+    event MaxFeeSet(uint256 maxFeeBps);
+
+    // ---------------------------------------------------------------- functions
+
+    /// @notice Creates an agreement and funds every milestone from the caller (the buyer).
+    /// @param terms Seller, arbiter, terms hash, delivery deadline, review window, fee.
+    /// @param amounts Milestone amounts in ZON wei.
+    /// @return id The agreement id.
+    function createAndFund(Terms calldata terms, uint128[] calldata amounts) external returns (uint256 id);
+
+    /// @notice `createAndFund` after an ERC-2612 permit for the total; skipped when the allowance is already there
+    /// (e.g. a front-run permit).
+    /// @param terms Seller, arbiter, terms hash, delivery deadline, review window, fee.
+    /// @param amounts Milestone amounts in ZON wei.
+    /// @param permitDeadline The permit's deadline.
+    /// @param v Permit signature v.
+    /// @param r Permit signature r.
+    /// @param s Permit signature s.
+    /// @return id The agreement id.
+    function createAndFundWithPermit(
+        Terms calldata terms,
+        uint128[] calldata amounts,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 id);
+
+    /// @notice The seller marks milestone `index` delivered (before the delivery deadline).
+    /// @param id Agreement id.
+    /// @param index Milestone index.
+    function deliver(uint256 id, uint256 index) external;
+
+    /// @notice The buyer pays milestone `index` to the seller (fee to the treasury).
+    /// @param id Agreement id.
+    /// @param index Milestone index.
+    function release(uint256 id, uint256 index) external;
+
+    /// @notice The seller takes payment of a delivered milestone once the buyer's review window is over.
+    /// @param id Agreement id.
+    /// @param index Milestone index.
+    function claim(uint256 id, uint256 index) external;
+
+    /// @notice Buyer or seller disputes a delivered milestone within the review window.
+    /// @param id Agreement id.
+    /// @param index Milestone index.
+    function dispute(uint256 id, uint256 index) external;
+
+    /// @notice The arbiter splits a disputed milestone; the fee applies to the seller's share only.
+    /// @param id Agreement id.
+    /// @param index Milestone index.
+    /// @param buyerShare What goes back to the buyer; the rest goes to the seller.
+    function resolve(uint256 id, uint256 index, uint256 buyerShare) external;
+
+    /// @notice Refunds the buyer a milestone not delivered by the delivery deadline.
+    /// @param id Agreement id.
+    /// @param index Milestone index.
+    function refundUndelivered(uint256 id, uint256 index) external;
+
+    /// @notice The seller refunds an unsettled milestone to the buyer, at any time.
+    /// @param id Agreement id.
+    /// @param index Milestone index.
+    function sellerRefund(uint256 id, uint256 index) external;
+
+    /// @notice Buyer or seller asks to cancel; when both have, every unsettled milestone is refunded.
+    /// @param id Agreement id.
+    function requestCancel(uint256 id) external;
+
+    /// @notice Sets the treasury that receives fees.
+    /// @param treasury The treasury address.
+    function setTreasury(address treasury) external;
+
+    /// @notice Sets the fee cap for new agreements (at most the hard cap).
+    /// @param maxFeeBps The cap in basis points.
+    function setMaxFee(uint256 maxFeeBps) external;
+}
