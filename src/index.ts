@@ -8,3 +8,4 @@ export * from "./bundle";
 export * from "./redemption";
 export * from "./fulfilment/worker";
 export * from "./fulfilment/file-adapter";
+export * from "./escrow";

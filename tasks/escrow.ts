@@ -1,0 +1,163 @@
+import { readFile } from "node:fs/promises";
+import { task, types } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { formatUnits, keccak256, parseUnits, ZeroAddress } from "ethers";
+import { createAgreement, parseAddress, readAgreement } from "../src";
+
+/** The escrow, connected to the configured account `account` (the business or arbiter running the task). */
+async function escrowAs(hre: HardhatRuntimeEnvironment, address: string, account: number) {
+  const escrowAddress = parseAddress("escrow", address);
+  if ((await hre.ethers.provider.getCode(escrowAddress)) === "0x")
+    throw new Error(`escrow: no contract at ${address} on ${hre.network.name}`);
+  const signers = await hre.ethers.getSigners();
+  const signer = signers[account];
+  if (!signer) throw new Error(`account: ${account} is not one of the ${signers.length} configured accounts`);
+  return { escrow: await hre.ethers.getContractAt("B2BEscrow", escrowAddress, signer), signer };
+}
+
+function whole(field: string, value: string): bigint {
+  if (!/^[0-9]+$/.test(value)) throw new Error(`${field}: ${JSON.stringify(value)} is not a whole number`);
+  return BigInt(value);
+}
+
+function zonAmounts(value: string): bigint[] {
+  return value.split(",").map((part, i) => {
+    if (!/^[0-9]+(\.[0-9]{1,18})?$/.test(part.trim()))
+      throw new Error(`milestones[${i}]: ${JSON.stringify(part)} is not an amount of ZON`);
+    return parseUnits(part.trim(), 18);
+  });
+}
+
+const DAY = 86_400n;
+
+task("escrow:create", "Creates and funds an agreement as the buyer (with a permit unless --approved)")
+  .addParam("escrow", "B2BEscrow address")
+  .addParam("seller", "seller address")
+  .addOptionalParam("arbiter", "arbiter address (omit: no disputes)")
+  .addParam("milestones", "milestone amounts in ZON, e.g. 100,200,300")
+  .addParam("terms", "file of the off-chain terms (its keccak256 is recorded)")
+  .addParam("deliveryDays", "days until the delivery deadline", "30")
+  .addParam("reviewDays", "days the buyer has to review a delivery", "7")
+  .addParam("feeBps", "platform fee in basis points (within the cap)", "0")
+  .addFlag("approved", "the buyer already approved the escrow: no permit")
+  .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
+  .setAction(
+    async (
+      args: {
+        escrow: string;
+        seller: string;
+        arbiter?: string;
+        milestones: string;
+        terms: string;
+        deliveryDays: string;
+        reviewDays: string;
+        feeBps: string;
+        approved: boolean;
+        account: number;
+      },
+      hre,
+    ) => {
+      const { escrow, signer } = await escrowAs(hre, args.escrow, args.account);
+      const token = await hre.ethers.getContractAt("ZonCoin", await escrow.token());
+      const amounts = zonAmounts(args.milestones);
+      const now = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp);
+      const terms = {
+        seller: parseAddress("seller", args.seller),
+        arbiter: args.arbiter === undefined ? ZeroAddress : parseAddress("arbiter", args.arbiter),
+        termsHash: keccak256(await readFile(args.terms)),
+        deliveryDeadline: now + whole("delivery-days", args.deliveryDays) * DAY,
+        reviewWindow: whole("review-days", args.reviewDays) * DAY,
+        feeBps: whole("fee-bps", args.feeBps),
+      };
+      const id = await createAgreement(
+        escrow,
+        token,
+        signer,
+        terms,
+        amounts,
+        args.approved ? {} : { permitDeadline: now + 3_600n },
+      );
+      console.log(
+        `agreement ${id}: ${amounts.length} milestones, ${formatUnits(
+          amounts.reduce((a, b) => a + b, 0n),
+          18,
+        )} ZON in escrow, terms ${terms.termsHash}`,
+      );
+      return id;
+    },
+  );
+
+const STEPS = {
+  deliver: "The seller marks a milestone delivered",
+  release: "The buyer releases a milestone to the seller",
+  claim: "The seller claims a delivered milestone after the review window",
+  dispute: "The buyer or the seller disputes a delivered milestone",
+  refundUndelivered: "The buyer takes back a milestone not delivered by the deadline",
+  sellerRefund: "The seller refunds an unsettled milestone",
+} as const;
+
+for (const [step, description] of Object.entries(STEPS) as Array<[keyof typeof STEPS, string]>) {
+  task(`escrow:${step}`, description)
+    .addParam("escrow", "B2BEscrow address")
+    .addParam("id", "agreement id")
+    .addParam("index", "milestone index")
+    .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
+    .setAction(async (args: { escrow: string; id: string; index: string; account: number }, hre) => {
+      const { escrow } = await escrowAs(hre, args.escrow, args.account);
+      const receipt = await (await escrow[step](whole("id", args.id), whole("index", args.index))).wait();
+      console.log(`${step}: agreement ${args.id}, milestone ${args.index}, in ${receipt?.hash}`);
+    });
+}
+
+task("escrow:resolve", "The arbiter splits a disputed milestone")
+  .addParam("escrow", "B2BEscrow address")
+  .addParam("id", "agreement id")
+  .addParam("index", "milestone index")
+  .addParam("buyerShare", "ZON back to the buyer; the rest goes to the seller")
+  .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
+  .setAction(
+    async (args: { escrow: string; id: string; index: string; buyerShare: string; account: number }, hre) => {
+      const { escrow } = await escrowAs(hre, args.escrow, args.account);
+      if (!/^[0-9]+(\.[0-9]{1,18})?$/.test(args.buyerShare))
+        throw new Error(`buyer-share: ${JSON.stringify(args.buyerShare)} is not an amount of ZON`);
+      const receipt = await (
+        await escrow.resolve(
+          whole("id", args.id),
+          whole("index", args.index),
+          parseUnits(args.buyerShare, 18),
+        )
+      ).wait();
+      console.log(
+        `resolved: agreement ${args.id}, milestone ${args.index}, ${args.buyerShare} ZON to the buyer, in ${receipt?.hash}`,
+      );
+    },
+  );
+
+task("escrow:cancel", "Asks to cancel an agreement; it cancels when buyer and seller have both asked")
+  .addParam("escrow", "B2BEscrow address")
+  .addParam("id", "agreement id")
+  .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
+  .setAction(async (args: { escrow: string; id: string; account: number }, hre) => {
+    const { escrow } = await escrowAs(hre, args.escrow, args.account);
+    const receipt = await (await escrow.requestCancel(whole("id", args.id))).wait();
+    console.log(`cancel requested for agreement ${args.id} in ${receipt?.hash}`);
+  });
+
+task("escrow:show", "Shows an agreement and its milestones")
+  .addParam("escrow", "B2BEscrow address")
+  .addParam("id", "agreement id")
+  .setAction(async (args: { escrow: string; id: string }, hre) => {
+    const { escrow } = await escrowAs(hre, args.escrow, 0);
+    const state = await readAgreement(escrow, whole("id", args.id));
+    console.log(
+      `agreement ${state.id}: buyer ${state.buyer}, seller ${state.seller}, arbiter ${state.arbiter === ZeroAddress ? "none" : state.arbiter}, fee ${state.feeBps} bps`,
+    );
+    console.table(
+      state.milestones.map((m) => ({
+        milestone: m.index,
+        amount: `${formatUnits(m.amount, 18)} ZON`,
+        status: m.status,
+      })),
+    );
+    return state;
+  });

@@ -1,0 +1,160 @@
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { keccak256, toUtf8Bytes } from "ethers";
+import { ethers } from "hardhat";
+import { createAgreement, readAgreement, type AgreementState } from "../../src";
+import { ONE_ZON } from "../helpers/fixtures";
+import { runTask } from "../helpers/tasks";
+import { AMOUNTS, escrowFixture, REVIEW } from "./fixture";
+
+describe("escrow library and tasks", function () {
+  async function taskFixture() {
+    const f = await escrowFixture();
+    const signers = await ethers.getSigners();
+    const index = (address: string) => signers.findIndex((s) => s.address === address);
+    const termsFile = path.join(await mkdtemp(path.join(os.tmpdir(), "zon-escrow-")), "sow.txt");
+    await writeFile(termsFile, "Statement of work #42: migrate the billing database.\n");
+    return { ...f, index, termsFile };
+  }
+
+  it("creates with a permit and reads the agreement back with status names", async function () {
+    const { escrow, token, escrowAddress, buyer, seller, terms } = await loadFixture(taskFixture);
+    await token.connect(buyer).approve(escrowAddress, 0n);
+    const id = await createAgreement(escrow, token, buyer, terms(), AMOUNTS, {
+      permitDeadline: BigInt(await time.latest()) + 600n,
+    });
+    await escrow.connect(seller).deliver(id, 1);
+    const state = await readAgreement(escrow, id);
+    expect(state.milestones.map((m) => m.status)).to.deep.equal(["funded", "delivered", "funded"]);
+    expect(state.milestones[1].reviewEndsAt).to.equal(BigInt(await time.latest()) + REVIEW);
+  });
+
+  it("refuses to read an agreement that does not exist", async function () {
+    const { escrow } = await loadFixture(taskFixture);
+    await expect(readAgreement(escrow, 5n)).to.be.rejectedWith("id: no agreement 5");
+  });
+
+  it("runs an agreement through the tasks: create, deliver, dispute, resolve, show", async function () {
+    const { escrowAddress, buyer, seller, arbiter, index, termsFile } = await loadFixture(taskFixture);
+    const common = { escrow: escrowAddress };
+    const id = await runTask<bigint>("escrow:create", {
+      ...common,
+      seller: seller.address,
+      arbiter: arbiter.address,
+      milestones: "100,200.5",
+      terms: termsFile,
+      deliveryDays: "30",
+      reviewDays: "7",
+      feeBps: "100",
+      approved: false,
+      account: index(buyer.address),
+    });
+    await runTask("escrow:deliver", {
+      ...common,
+      id: String(id),
+      index: "0",
+      account: index(seller.address),
+    });
+    await runTask("escrow:dispute", { ...common, id: String(id), index: "0", account: index(buyer.address) });
+    await runTask("escrow:resolve", {
+      ...common,
+      id: String(id),
+      index: "0",
+      buyerShare: "40",
+      account: index(arbiter.address),
+    });
+    await runTask("escrow:release", { ...common, id: String(id), index: "1", account: index(buyer.address) });
+    const state = await runTask<AgreementState>("escrow:show", { ...common, id: String(id) });
+    expect(state.milestones.map((m) => [m.amount, m.status])).to.deep.equal([
+      [100n * ONE_ZON, "resolved"],
+      [(2005n * ONE_ZON) / 10n, "released"],
+    ]);
+  });
+
+  it("records the keccak256 of the terms file", async function () {
+    const { escrow, escrowAddress, buyer, seller, index, termsFile } = await loadFixture(taskFixture);
+    const id = await runTask<bigint>("escrow:create", {
+      escrow: escrowAddress,
+      seller: seller.address,
+      milestones: "1",
+      terms: termsFile,
+      deliveryDays: "30",
+      reviewDays: "7",
+      feeBps: "0",
+      approved: true,
+      account: index(buyer.address),
+    });
+    const [event] = await escrow.queryFilter(escrow.filters.AgreementCreated(id));
+    expect(event.args.termsHash).to.equal(
+      keccak256(toUtf8Bytes("Statement of work #42: migrate the billing database.\n")),
+    );
+  });
+
+  it("cancels through the tasks when both parties ask", async function () {
+    const { escrow, escrowAddress, buyer, seller, index, termsFile } = await loadFixture(taskFixture);
+    const id = await runTask<bigint>("escrow:create", {
+      escrow: escrowAddress,
+      seller: seller.address,
+      milestones: "5,5",
+      terms: termsFile,
+      deliveryDays: "30",
+      reviewDays: "7",
+      feeBps: "0",
+      approved: true,
+      account: index(buyer.address),
+    });
+    await runTask("escrow:cancel", { escrow: escrowAddress, id: String(id), account: index(buyer.address) });
+    await runTask("escrow:cancel", { escrow: escrowAddress, id: String(id), account: index(seller.address) });
+    expect((await readAgreement(escrow, id)).milestones.map((m) => m.status)).to.deep.equal([
+      "refunded",
+      "refunded",
+    ]);
+  });
+
+  it("refuses a milestone amount that is not ZON, naming it", async function () {
+    const { escrowAddress, seller, termsFile } = await loadFixture(taskFixture);
+    await expect(
+      runTask("escrow:create", {
+        escrow: escrowAddress,
+        seller: seller.address,
+        milestones: "10,ten",
+        terms: termsFile,
+        deliveryDays: "30",
+        reviewDays: "7",
+        feeBps: "0",
+        approved: true,
+        account: 0,
+      }),
+    ).to.be.rejectedWith('milestones[1]: "ten" is not an amount of ZON');
+  });
+
+  it("refuses a seller that is not an address, naming it", async function () {
+    const { escrowAddress, termsFile } = await loadFixture(taskFixture);
+    await expect(
+      runTask("escrow:create", {
+        escrow: escrowAddress,
+        seller: "acme",
+        milestones: "1",
+        terms: termsFile,
+        deliveryDays: "30",
+        reviewDays: "7",
+        feeBps: "0",
+        approved: true,
+        account: 0,
+      }),
+    ).to.be.rejectedWith('seller: "acme" is not an address');
+  });
+
+  it("refuses an account index that is not configured", async function () {
+    const { escrowAddress } = await loadFixture(taskFixture);
+    await expect(runTask("escrow:show", { escrow: escrowAddress, id: "0", account: 0 })).to.be.rejectedWith(
+      "id: no agreement 0",
+    );
+    await expect(
+      runTask("escrow:cancel", { escrow: escrowAddress, id: "0", account: 999 }),
+    ).to.be.rejectedWith("account: 999 is not one of the 20 configured accounts");
+  });
+});
