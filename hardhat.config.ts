@@ -65,6 +65,10 @@ const config: HardhatUserConfig = {
   paths: {
     ignition: "deploy",
   },
+  // Besu's QBFT blocks are final when sealed: one confirmation is enough.
+  ignition: {
+    requiredConfirmations: 1,
+  },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "1",
     currency: "USD",

@@ -9,3 +9,4 @@ export * from "./redemption";
 export * from "./fulfilment/worker";
 export * from "./fulfilment/file-adapter";
 export * from "./escrow";
+export * from "./deployments";
