@@ -146,13 +146,11 @@ describe("epoch builder", function () {
     expect(await read(first.outDir)).to.deep.equal(await read(second.outDir));
   });
 
-  it("writes nothing when a row is bad, naming the row and field", async function () {
+  /** A build of a usage file holding `body` after the header, and its out dir. */
+  async function buildFrom(body: string) {
     const dir = await mkdtemp(path.join(os.tmpdir(), "zon-epoch-bad-"));
     const usageFile = path.join(dir, "usage.csv");
-    await writeFile(
-      usageFile,
-      `${HEADER}\n${holderAddress(0)},${holderCustomer(0)},${PERIOD},0,1\n0xnope,${holderCustomer(0)},${PERIOD},0,1\n`,
-    );
+    await writeFile(usageFile, `${HEADER}\n${body}`);
     const outDir = path.join(dir, "out");
     const options = {
       usageFile,
@@ -164,46 +162,29 @@ describe("epoch builder", function () {
       domain: DOMAIN,
       signers: [SIGNER],
     };
-    await expect(buildEpoch(options)).to.be.rejectedWith(
+    return { build: () => buildEpoch(options), outDir };
+  }
+
+  it("writes nothing when a row is bad, naming the row and field", async function () {
+    const { build, outDir } = await buildFrom(
+      `${holderAddress(0)},${holderCustomer(0)},${PERIOD},0,1\n0xnope,${holderCustomer(0)},${PERIOD},0,1\n`,
+    );
+    await expect(build()).to.be.rejectedWith(
       'usage.csv row 3, field "beneficiary": "0xnope" is not an address',
     );
     expect(existsSync(outDir)).to.equal(false);
   });
 
   it("refuses a record of another period", async function () {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "zon-epoch-period-"));
-    const usageFile = path.join(dir, "usage.csv");
-    await writeFile(usageFile, `${HEADER}\n${holderAddress(0)},${holderCustomer(0)},${PERIOD + 1},0,1\n`);
-    const options = {
-      usageFile,
-      outDir: path.join(dir, "out"),
-      policy: POLICY,
-      period: PERIOD,
-      epoch: 0,
-      claimDeadline: 1n,
-      domain: DOMAIN,
-      signers: [SIGNER],
-    };
-    await expect(buildEpoch(options)).to.be.rejectedWith(
+    const { build } = await buildFrom(`${holderAddress(0)},${holderCustomer(0)},${PERIOD + 1},0,1\n`);
+    await expect(build()).to.be.rejectedWith(
       `usage.csv row 2, field "period": ${PERIOD + 1} is not the epoch's period ${PERIOD}`,
     );
   });
 
   it("refuses a file without records", async function () {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "zon-epoch-empty-"));
-    const usageFile = path.join(dir, "usage.csv");
-    await writeFile(usageFile, `${HEADER}\n`);
-    const options = {
-      usageFile,
-      outDir: path.join(dir, "out"),
-      policy: POLICY,
-      period: PERIOD,
-      epoch: 0,
-      claimDeadline: 1n,
-      domain: DOMAIN,
-      signers: [SIGNER],
-    };
-    await expect(buildEpoch(options)).to.be.rejectedWith(
+    const { build } = await buildFrom("");
+    await expect(build()).to.be.rejectedWith(
       'usage.csv row 1, field "records": the file has no usage records',
     );
   });

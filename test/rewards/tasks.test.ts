@@ -32,6 +32,26 @@ describe("reward tasks", function () {
     return { ...f, dir, usage, distributorAddress: distributor, attestorIndex };
   }
 
+  /** Builds the fixture's usage file as epoch 0 with the tasks (and publishes it); returns its directory. */
+  async function buildEpochDir(
+    f: Awaited<ReturnType<typeof taskFixture>>,
+    publish: boolean,
+  ): Promise<string> {
+    const out = path.join(f.dir, "epoch");
+    const deadline = String(BigInt(await time.latest()) + 86_400n);
+    const args = {
+      distributor: f.distributorAddress,
+      usage: f.usage,
+      period: String(PERIOD),
+      epoch: "0",
+      deadline,
+      out,
+    };
+    await run("epoch:build", { ...args, attestorAccounts: f.attestorIndex });
+    if (publish) await run("epoch:publish", { dir: out });
+    return out;
+  }
+
   it("publishes a policy from category names", async function () {
     const { distributor, distributorAddress } = await loadFixture(taskFixture);
     await distributor.grantRole(await distributor.POLICY_ROLE(), (await hre.ethers.getSigners())[0].address);
@@ -167,19 +187,9 @@ describe("reward tasks", function () {
   });
 
   it("builds, publishes and claims an epoch end to end", async function () {
-    const { token, dir, usage, distributorAddress, attestorIndex, bob } = await loadFixture(taskFixture);
-    const out = path.join(dir, "epoch");
-    const deadline = String(BigInt(await time.latest()) + 86_400n);
-    await run("epoch:build", {
-      distributor: distributorAddress,
-      usage,
-      period: String(PERIOD),
-      epoch: "0",
-      deadline,
-      out,
-      attestorAccounts: attestorIndex,
-    });
-    await run("epoch:publish", { dir: out });
+    const f = await loadFixture(taskFixture);
+    const { token, bob } = f;
+    const out = await buildEpochDir(f, true);
     const minted = await run<bigint>("epoch:claim", { dir: out, beneficiary: bob.address });
     expect([minted, await token.balanceOf(bob.address)]).to.deep.equal(
       Array(2).fill(computeReward(POLICY, 1, 20_000n)),
@@ -187,36 +197,17 @@ describe("reward tasks", function () {
   });
 
   it("claims nothing twice when epoch:claim runs again", async function () {
-    const { dir, usage, distributorAddress, attestorIndex, bob } = await loadFixture(taskFixture);
-    const out = path.join(dir, "epoch");
-    const deadline = String(BigInt(await time.latest()) + 86_400n);
-    await run("epoch:build", {
-      distributor: distributorAddress,
-      usage,
-      period: String(PERIOD),
-      epoch: "0",
-      deadline,
-      out,
-      attestorAccounts: attestorIndex,
-    });
-    await run("epoch:publish", { dir: out });
+    const f = await loadFixture(taskFixture);
+    const { bob } = f;
+    const out = await buildEpochDir(f, true);
     await run("epoch:claim", { dir: out, beneficiary: bob.address });
     expect(await run<bigint>("epoch:claim", { dir: out, beneficiary: bob.address })).to.equal(0n);
   });
 
   it("refuses to claim for an address that has no leaf", async function () {
-    const { dir, usage, distributorAddress, attestorIndex, outsider } = await loadFixture(taskFixture);
-    const out = path.join(dir, "epoch");
-    const deadline = String(BigInt(await time.latest()) + 86_400n);
-    await run("epoch:build", {
-      distributor: distributorAddress,
-      usage,
-      period: String(PERIOD),
-      epoch: "0",
-      deadline,
-      out,
-      attestorAccounts: attestorIndex,
-    });
+    const f = await loadFixture(taskFixture);
+    const { outsider } = f;
+    const out = await buildEpochDir(f, false);
     await expect(run("epoch:claim", { dir: out, beneficiary: outsider.address })).to.be.rejectedWith(
       `beneficiary: ${outsider.address} has no leaf in epoch 0 of ${PERIOD}`,
     );
