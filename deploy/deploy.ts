@@ -3,6 +3,7 @@ import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploymentFile, type Deployment } from "../src/deployments";
 import { suiteModule } from "./modules";
+import { preflightNetwork } from "./preflight";
 import { loadParameters, type SuiteParameters } from "./parameters";
 
 /**
@@ -13,6 +14,11 @@ import { loadParameters, type SuiteParameters } from "./parameters";
  */
 export async function deploySuite(hre: HardhatRuntimeEnvironment, parameters?: SuiteParameters) {
   const params = parameters ?? loadParameters(hre.network.name);
+  if (hre.network.name !== "hardhat") {
+    const failed = (await preflightNetwork(hre)).filter((row) => !row.ok);
+    if (failed.length > 0)
+      throw new Error(`preflight: ${failed.map((r) => `${r.check}: ${r.detail}`).join("; ")}`);
+  }
   const chainId = (await hre.ethers.provider.getNetwork()).chainId;
   const expected = hre.network.config.chainId;
   if (expected !== undefined && BigInt(expected) !== chainId) {

@@ -10,3 +10,5 @@ export * from "./fulfilment/worker";
 export * from "./fulfilment/file-adapter";
 export * from "./escrow";
 export * from "./deployments";
+export * from "./besu/kit";
+export * from "./preflight";

@@ -1,0 +1,68 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { task, types } from "hardhat/config";
+import { preflightNetwork } from "../deploy/preflight";
+import { parseMembers, writeNetwork, ZONCOIN_CHAIN_ID } from "../src";
+
+task(
+  "besu:new",
+  "Writes a private QBFT network for Besu: keys, genesis, node configs, allowlists, compose file",
+)
+  .addParam("name", "network name (lowercase letters, digits, dashes)")
+  .addParam("validators", "number of validators", 4, types.int)
+  .addParam("chainId", "chain id (not one of a public network)", ZONCOIN_CHAIN_ID, types.int)
+  .addParam("blockPeriod", "seconds between blocks", 2, types.int)
+  .addParam("members", 'JSON file: [{"label", "address"}] of the accounts that may transact')
+  .addOptionalParam("out", "output directory (default besu/networks/<name>)")
+  .addOptionalParam("seed", "derive the keys from this seed (reproducible); default: random keys")
+  .addFlag("force", "overwrite an existing directory")
+  .addFlag("funded", "give every member a balance (for a network with a gas price)")
+  .setAction(
+    async (args: {
+      name: string;
+      validators: number;
+      chainId: number;
+      blockPeriod: number;
+      members: string;
+      out?: string;
+      seed?: string;
+      force: boolean;
+      funded: boolean;
+    }) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(await readFile(args.members, "utf8"));
+      } catch (error) {
+        throw new Error(`members: ${args.members} cannot be read as JSON (${(error as Error).message})`);
+      }
+      const outDir = args.out ?? path.join("besu", "networks", args.name);
+      const { nodes, extraData } = await writeNetwork({
+        name: args.name,
+        validators: args.validators,
+        chainId: args.chainId,
+        blockPeriodSeconds: args.blockPeriod,
+        members: parseMembers(raw, path.basename(args.members)),
+        outDir,
+        seed: args.seed,
+        force: args.force,
+        funded: args.funded,
+      });
+      console.log(`network "${args.name}" written to ${outDir} (chain id ${args.chainId})`);
+      console.table(nodes.map((n) => ({ node: n.label, role: n.role, address: n.address })));
+      console.log(`extraData ${extraData}`);
+      return { nodes, extraData };
+    },
+  );
+
+task(
+  "preflight",
+  "Checks that the network can take the ZonCoin deploy; exits non-zero on a failure",
+).setAction(async (_args, hre) => {
+  const rows = await preflightNetwork(hre);
+  console.table(rows.map((r) => ({ check: r.check, result: r.ok ? "pass" : "FAIL", detail: r.detail })));
+  const failed = rows.filter((r) => !r.ok);
+  if (failed.length > 0) {
+    throw new Error(`preflight: ${failed.map((r) => r.check).join(", ")} failed on ${hre.network.name}`);
+  }
+  return rows;
+});

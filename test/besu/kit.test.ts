@@ -1,0 +1,224 @@
+import { expect } from "chai";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parse } from "smol-toml";
+import { computeAddress, decodeRlp, getAddress, SigningKey } from "ethers";
+import {
+  parseMembers,
+  qbftExtraData,
+  QBFT_MIX_HASH,
+  writeNetwork,
+  type KitOptions,
+  type Member,
+} from "../../src";
+
+const MEMBERS: Member[] = [
+  { label: "governance", address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" },
+  { label: "acme", address: "0x71bE63f3384f5fb98995898A86B02Fb2426c5788" },
+];
+
+async function outDir(): Promise<string> {
+  return path.join(await mkdtemp(path.join(os.tmpdir(), "zon-besu-")), "net");
+}
+
+async function network(overrides: Partial<KitOptions> = {}) {
+  const dir = overrides.outDir ?? (await outDir());
+  const result = await writeNetwork({
+    name: "demo",
+    validators: 4,
+    chainId: 202611,
+    blockPeriodSeconds: 2,
+    members: MEMBERS,
+    outDir: dir,
+    seed: "test",
+    ...overrides,
+  });
+  const read = (file: string) => readFile(path.join(dir, file), "utf8");
+  return { ...result, dir, read };
+}
+
+async function filesOf(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const full = path.join(entry.parentPath, entry.name);
+      out[path.relative(dir, full)] = await readFile(full, "utf8");
+    }
+  }
+  return out;
+}
+
+describe("Besu network kit", function () {
+  describe("genesis", function () {
+    it("encodes extraData as RLP([vanity, validators ascending, no vote, round 0, no seals]) of the written keys", async function () {
+      const { read, nodes } = await network();
+      const genesis = JSON.parse(await read("genesis.json"));
+      const [vanity, validators, vote, round, seals] = decodeRlp(genesis.extraData) as [
+        string,
+        string[],
+        string[],
+        string,
+        string[],
+      ];
+      const fromKeys = await Promise.all(
+        nodes
+          .filter((n) => n.role === "validator")
+          .map(async (n) => computeAddress(new SigningKey((await read(`${n.label}/key`)).trim()).publicKey)),
+      );
+      expect([vanity, vote, round, seals]).to.deep.equal(["0x" + "00".repeat(32), [], "0x", []]);
+      expect(validators.map((v) => getAddress(v))).to.deep.equal(
+        fromKeys.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)),
+      );
+    });
+
+    it("matches a hand-made QBFT extraData reference vector", function () {
+      const validators = [
+        "0x2222222222222222222222222222222222222222",
+        "0x1111111111111111111111111111111111111111",
+      ];
+      // Outer list of 79 bytes (f8 4f): vanity a0 + 32 zero bytes; validators ascending, a list of
+      // 2 × 21 bytes (ea) of 20-byte strings (94 …); no vote (c0); round 0 (80); no seals (c0).
+      const reference =
+        "0xf84fa0" + "00".repeat(32) + "ea" + "94" + "11".repeat(20) + "94" + "22".repeat(20) + "c080c0";
+      expect(qbftExtraData(validators)).to.equal(reference);
+    });
+
+    it("activates London, Shanghai and Cancun at genesis, with zero base fee and QBFT's settings", async function () {
+      const { read } = await network();
+      const { config, difficulty, mixHash } = JSON.parse(await read("genesis.json"));
+      expect([
+        config.chainId,
+        config.londonBlock,
+        config.shanghaiTime,
+        config.cancunTime,
+        config.zeroBaseFee,
+        difficulty,
+        mixHash,
+      ]).to.deep.equal([202611, 0, 0, 0, true, "0x1", QBFT_MIX_HASH]);
+      expect(config.qbft).to.deep.equal({
+        blockperiodseconds: 2,
+        epochlength: 30_000,
+        requesttimeoutseconds: 4,
+      });
+    });
+
+    it("funds the members only when asked", async function () {
+      const plain = JSON.parse(await (await network()).read("genesis.json"));
+      const funded = JSON.parse(await (await network({ funded: true })).read("genesis.json"));
+      expect([Object.keys(plain.alloc).length, Object.keys(funded.alloc).length]).to.deep.equal([0, 2]);
+    });
+  });
+
+  describe("nodes", function () {
+    it("writes each node's key pair in Besu's format, and enode ids that match the keys", async function () {
+      const { read, nodes } = await network();
+      for (const n of nodes) {
+        const key = (await read(`${n.label}/key`)).trim();
+        const pub = (await read(`${n.label}/key.pub`)).trim();
+        expect(key).to.match(/^0x[0-9a-f]{64}$/);
+        expect(pub).to.equal("0x" + new SigningKey(key).publicKey.slice(4));
+        expect(n.enode).to.equal(`enode://${pub.slice(2)}@${n.label}:30303`);
+      }
+    });
+
+    it("opens JSON-RPC only on the RPC node, with zero gas price and local permissioning everywhere", async function () {
+      const { read, nodes } = await network();
+      for (const n of nodes) {
+        const config = parse(await read(`${n.label}/config.toml`)) as Record<string, unknown>;
+        expect(config).to.include({
+          "min-gas-price": 0,
+          profile: "ENTERPRISE",
+          "permissions-nodes-config-file-enabled": true,
+          "permissions-accounts-config-file-enabled": true,
+        });
+        expect(config["rpc-http-enabled"]).to.equal(n.role === "rpc");
+        if (n.role === "rpc") expect(config["rpc-http-api"]).to.include.members(["ETH", "QBFT", "PERM"]);
+      }
+    });
+
+    it("lists every node in static-nodes.json and in the nodes allowlist, and exactly the members in the accounts allowlist", async function () {
+      const { read, nodes } = await network();
+      const permissions = parse(await read("permissions_config.toml")) as Record<string, string[]>;
+      expect(JSON.parse(await read("static-nodes.json"))).to.deep.equal(nodes.map((n) => n.enode));
+      expect(permissions["nodes-allowlist"]).to.deep.equal(nodes.map((n) => n.enode));
+      expect(permissions["accounts-allowlist"]).to.deep.equal(MEMBERS.map((m) => m.address));
+    });
+
+    it("runs every node from the pinned image in the compose file, with a health check", async function () {
+      const { read, nodes } = await network();
+      const compose = await read("docker-compose.yml");
+      for (const n of nodes) expect(compose).to.contain(`  ${n.label}:\n    image: hyperledger/besu:24.12.2`);
+      expect(compose.match(/healthcheck:/g)).to.have.length(nodes.length);
+    });
+
+    it("says in the operator's README why on-chain permissioning is not used", async function () {
+      const { read } = await network();
+      expect(await read("README.md")).to.contain(
+        "on-chain permissioning contracts are deprecated since 24.12",
+      );
+    });
+  });
+
+  describe("reproducibility and bad input", function () {
+    it("writes byte-identical networks from the same seed", async function () {
+      const first = await network();
+      const second = await network();
+      expect(await filesOf(second.dir)).to.deep.equal(await filesOf(first.dir));
+    });
+
+    it("writes different keys without a seed", async function () {
+      const first = await network({ seed: undefined });
+      const second = await network({ seed: undefined });
+      expect(await first.read("validator1/key")).not.to.equal(await second.read("validator1/key"));
+    });
+
+    it("refuses to overwrite an existing network without --force", async function () {
+      const { dir } = await network();
+      await expect(network({ outDir: dir })).to.be.rejectedWith(
+        `out: ${dir} exists; pass --force to overwrite it`,
+      );
+    });
+
+    it("overwrites it with --force", async function () {
+      const { dir } = await network();
+      const again = await network({ outDir: dir, force: true, validators: 1 });
+      expect(existsSync(path.join(again.dir, "validator2"))).to.equal(false);
+    });
+
+    for (const [what, overrides, message] of [
+      ["no validator", { validators: 0 }, "validators: 0 is not a whole number of at least 1"],
+      [
+        "a public chain id",
+        { chainId: 11155111 },
+        "chain-id: 11155111 belongs to a public network; pick another",
+      ],
+      ["a bad name", { name: "My Net" }, 'name: "My Net" is not a lowercase name (letters, digits, dashes)'],
+    ] as const) {
+      it(`refuses ${what} before writing anything`, async function () {
+        const dir = await outDir();
+        await expect(network({ ...overrides, outDir: dir })).to.be.rejectedWith(message);
+        expect(existsSync(dir)).to.equal(false);
+      });
+    }
+
+    it("refuses a members file with a bad address, naming the entry", function () {
+      expect(() => parseMembers([{ label: "acme", address: "0xabc" }], "members.json")).to.throw(
+        'members.json[0] (acme).address: "0xabc" is not an address',
+      );
+    });
+
+    it("refuses a member listed twice", function () {
+      expect(() => parseMembers([MEMBERS[0], { ...MEMBERS[0], label: "again" }], "members.json")).to.throw(
+        `members.json[1] (again).address: ${MEMBERS[0].address} is listed twice`,
+      );
+    });
+
+    it("refuses a members file that is not a list", function () {
+      expect(() => parseMembers({ acme: MEMBERS[1].address }, "members.json")).to.throw(
+        'members.json: must be a JSON array of {"label", "address"}',
+      );
+    });
+  });
+});
