@@ -45,7 +45,7 @@ async function startChain(
 
 const row = (rows: PreflightRow[], check: string) => rows.find((r) => r.check === check)!;
 
-describe("preflight", function () {
+describe("preflight (needs the real, uninstrumented bytecode)", function () {
   const chains: ChildProcess[] = [];
   after(function () {
     for (const child of chains) child.kill();
