@@ -222,13 +222,13 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
     // ------------------------------------------------------------------ governance
 
     /// @inheritdoc IB2BEscrow
-    function setTreasury(address treasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setTreasury(treasury);
+    function setTreasury(address newTreasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setTreasury(newTreasury);
     }
 
     /// @inheritdoc IB2BEscrow
-    function setMaxFee(uint256 maxFeeBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setMaxFee(maxFeeBps);
+    function setMaxFee(uint256 newMaxFeeBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setMaxFee(newMaxFeeBps);
     }
 
     /// @notice Pauses the creation of agreements (settlement goes on).

@@ -168,10 +168,10 @@ interface IB2BEscrow {
     function requestCancel(uint256 id) external;
 
     /// @notice Sets the treasury that receives fees.
-    /// @param treasury The treasury address.
-    function setTreasury(address treasury) external;
+    /// @param newTreasury The treasury address.
+    function setTreasury(address newTreasury) external;
 
     /// @notice Sets the fee cap for new agreements (at most the hard cap).
-    /// @param maxFeeBps The cap in basis points.
-    function setMaxFee(uint256 maxFeeBps) external;
+    /// @param newMaxFeeBps The cap in basis points.
+    function setMaxFee(uint256 newMaxFeeBps) external;
 }
