@@ -2,7 +2,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { id as keccakOfText, MaxUint256 } from "ethers";
 import { ethers } from "hardhat";
 import { ROLES, signPermit } from "../src";
-import { gasUsed, type BenchResults } from "./lib";
+import { measure, type BenchResults } from "./lib";
 
 const UNIT = 10n ** 18n;
 const THREE = [100n * UNIT, 200n * UNIT, 300n * UNIT];
@@ -37,22 +37,22 @@ export async function benchEscrow(results: BenchResults): Promise<void> {
     feeBps: 100,
   });
   await (await escrow.connect(buyer).createAndFund(await terms(), THREE)).wait(); // agreement 0: warms the escrow's balance
-  results.gas["escrow.createAndFund3"] = await gasUsed(
-    escrow.connect(buyer).createAndFund(await terms(), THREE),
-  ); // 1
+  await measure(results, "escrow.createAndFund3", escrow.connect(buyer).createAndFund(await terms(), THREE)); // 1
 
   await (await token.connect(buyer).approve(escrowAddress, 0n)).wait();
   const deadline = BigInt(await time.latest()) + 3_600n;
   const permit = await signPermit(token, buyer, escrowAddress, 600n * UNIT, deadline);
-  results.gas["escrow.createAndFundPermit3"] = await gasUsed(
+  await measure(
+    results,
+    "escrow.createAndFundPermit3",
     escrow
       .connect(buyer)
       .createAndFundWithPermit(await terms(), THREE, deadline, permit.v, permit.r, permit.s),
   ); // 2
 
-  results.gas["escrow.deliver"] = await gasUsed(escrow.connect(seller).deliver(1, 0));
-  results.gas["escrow.release"] = await gasUsed(escrow.connect(buyer).release(1, 0));
+  await measure(results, "escrow.deliver", escrow.connect(seller).deliver(1, 0));
+  await measure(results, "escrow.release", escrow.connect(buyer).release(1, 0));
   await (await escrow.connect(seller).deliver(1, 1)).wait();
   await (await escrow.connect(buyer).dispute(1, 1)).wait();
-  results.gas["escrow.resolve"] = await gasUsed(escrow.connect(arbiter).resolve(1, 1, 50n * UNIT));
+  await measure(results, "escrow.resolve", escrow.connect(arbiter).resolve(1, 1, 50n * UNIT));
 }

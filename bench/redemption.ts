@@ -2,7 +2,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { MaxUint256, ZeroHash } from "ethers";
 import { ethers } from "hardhat";
 import { requestFromEvent, ROLES, signPermit } from "../src";
-import { gasUsed, type BenchResults } from "./lib";
+import { gasUsed, measure, type BenchResults } from "./lib";
 
 const UNIT = 10n ** 18n;
 const SKU = 1;
@@ -37,25 +37,27 @@ export async function benchRedemption(results: BenchResults): Promise<void> {
   await (await gateway.setSku(SKU, sku)).wait();
   await (await token.connect(buyer).approve(gatewayAddress, MaxUint256)).wait();
 
-  const redeem = () => gasUsed(gateway.connect(buyer).redeem(SKU, 1, 10n * UNIT, ZeroHash));
-  await redeem(); // the gateway's balance word and the SKU exist from here on
-  results.gas["redeem.request"] = await redeem();
+  const redeem = () => gateway.connect(buyer).redeem(SKU, 1, 10n * UNIT, ZeroHash);
+  await (await redeem()).wait(); // the gateway's balance word and the SKU exist from here on
+  await measure(results, "redeem.request", redeem());
 
   await (await token.connect(buyer).approve(gatewayAddress, 0n)).wait();
   const deadline = BigInt(await time.latest()) + 3_600n;
   const permit = await signPermit(token, buyer, gatewayAddress, 10n * UNIT, deadline);
-  results.gas["redeem.requestWithPermit"] = await gasUsed(
+  await measure(
+    results,
+    "redeem.requestWithPermit",
     gateway
       .connect(buyer)
       .redeemWithPermit(SKU, 1, 10n * UNIT, ZeroHash, deadline, permit.v, permit.r, permit.s),
   );
   await (await token.connect(buyer).approve(gatewayAddress, MaxUint256)).wait();
-  for (let i = 0; i < 22; i++) await redeem();
+  for (let i = 0; i < 22; i++) await (await redeem()).wait();
   const requested = await gateway.queryFilter(gateway.filters.RedemptionRequested());
   const requests = requested.map((log) => requestFromEvent(log).request);
 
-  results.gas["redeem.confirm"] = await gasUsed(gateway.confirm(requests[0], ZeroHash));
-  results.gas["redeem.reject"] = await gasUsed(gateway.reject(requests[1], 1));
+  await measure(results, "redeem.confirm", gateway.confirm(requests[0], ZeroHash));
+  await measure(results, "redeem.reject", gateway.reject(requests[1], 1));
   const batch = requests.slice(2, 22);
   const receipts = batch.map((_, i) => ethers.zeroPadValue(ethers.toBeHex(i + 1), 32));
   results.gas["redeem.confirmBatch20.perItem"] = Math.round(

@@ -14,7 +14,7 @@ import {
   type EpochLeaf,
   type UsageAttestation,
 } from "../src";
-import { gasUsed, type BenchResults } from "./lib";
+import { gasUsed, measure, type BenchResults } from "./lib";
 
 const WEI_PER_CENT = 10n ** 16n;
 const PERIOD = 202611;
@@ -78,13 +78,17 @@ export async function benchRewards(results: BenchResults): Promise<void> {
   await (await distributor.claim(warmUp, await sign(warmUp, attestors.slice(0, 1)))).wait();
 
   const single = attestation(holder.address);
-  results.gas["reward.claim"] = await gasUsed(
+  await measure(
+    results,
+    "reward.claim",
     distributor.claim(single, await sign(single, attestors.slice(0, 1))),
   );
 
   await (await distributor.setThreshold(2n)).wait();
   const twoOfThree = attestation(holder.address);
-  results.gas["reward.claim2of3"] = await gasUsed(
+  await measure(
+    results,
+    "reward.claim2of3",
     distributor.claim(twoOfThree, await sign(twoOfThree, attestors.slice(0, 2))),
   );
   await (await distributor.setThreshold(1n)).wait();
@@ -122,10 +126,14 @@ export async function benchRewards(results: BenchResults): Promise<void> {
     recoverEpochRootSigner(domain, epochRoot, sig),
   );
   await (await distributor.publishEpoch(epochRoot, epochSigs)).wait();
-  results.gas["reward.epochClaimFirstInWord"] = await gasUsed(
+  await measure(
+    results,
+    "reward.epochClaimFirstInWord",
     distributor.claimEpoch(root, ...first, [epochLeafHash(second), ...upper]),
   );
-  results.gas["reward.epochClaim"] = await gasUsed(
+  await measure(
+    results,
+    "reward.epochClaim",
     distributor.claimEpoch(root, ...second, [epochLeafHash(first), ...upper]),
   );
 }

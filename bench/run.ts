@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
-import type { BenchResults, BenchSection } from "./lib";
+import { gasBreakdown, type GasBreakdown } from "./breakdown";
+import { measuredTransactions, type BenchResults, type BenchSection } from "./lib";
 import { benchEscrow } from "./escrow";
 import { benchOffchain } from "./offchain";
 import { benchRedemption } from "./redemption";
@@ -57,6 +58,41 @@ async function main(): Promise<void> {
   for (const group of ["offchain", "load"] as const) {
     if (Object.keys(results[group]).length) console.table(results[group]);
   }
+  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  await writeBreakdowns();
+}
+
+/**
+ * Traces every single-transaction operation and writes where its gas went to `bench/breakdown.json`
+ * (cold and warm storage reads, writes, cold accounts, precompiles, logs, hashing, the rest, refunds):
+ * the figures a gas target is argued with.
+ */
+async function writeBreakdowns(): Promise<void> {
+  const breakdowns: Record<string, GasBreakdown> = {};
+  for (const [op, hash] of measuredTransactions) breakdowns[op] = await gasBreakdown(network.provider, hash);
+  const file = path.join(__dirname, "breakdown.json");
+  await writeFile(file, JSON.stringify(breakdowns, null, 2) + "\n");
+  const part = (p: { count: number; gas: number }) => (p.count ? `${p.gas} (${p.count})` : "");
+  console.table(
+    Object.fromEntries(
+      Object.entries(breakdowns).map(([op, b]) => [
+        op,
+        {
+          gasUsed: b.gasUsed,
+          "base+data": b.intrinsic + b.calldata,
+          "sload cold (n)": part(b.sloadCold),
+          "sload warm (n)": part(b.sloadWarm),
+          "sstore (n)": part(b.sstore),
+          "cold accounts (n)": part(b.coldAccounts),
+          precompiles: b.precompiles.gas || "",
+          "logs (n)": part(b.logs),
+          keccak: b.keccak.gas,
+          execution: b.execution,
+          refund: b.refund || "",
+        },
+      ]),
+    ),
+  );
   console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 

@@ -1,7 +1,7 @@
 import { ethers } from "hardhat";
 import { signPermit } from "../src";
 import { ROLES } from "../src";
-import { gasUsed, type BenchResults } from "./lib";
+import { measure, type BenchResults } from "./lib";
 
 const UNIT = 10n ** 18n;
 const FAR_FUTURE = 2n ** 40n;
@@ -22,11 +22,13 @@ export async function benchToken(results: BenchResults): Promise<void> {
   for (const [label, t] of Object.entries(tokens)) {
     await (await t.mint(holder.address, 1_000n * UNIT)).wait();
     await (await t.mint(existing.address, 1_000n * UNIT)).wait();
-    results.gas[`${label}.transfer`] = await gasUsed(t.connect(holder).transfer(existing.address, UNIT));
-    results.gas[`${label}.transferToNew`] = await gasUsed(t.connect(holder).transfer(fresh[0].address, UNIT));
-    results.gas[`${label}.mint`] = await gasUsed(t.mint(existing.address, UNIT));
+    await measure(results, `${label}.transfer`, t.connect(holder).transfer(existing.address, UNIT));
+    await measure(results, `${label}.transferToNew`, t.connect(holder).transfer(fresh[0].address, UNIT));
+    await measure(results, `${label}.mint`, t.mint(existing.address, UNIT));
     const permit = await signPermit(t, holder, spender.address, UNIT, FAR_FUTURE);
-    results.gas[`${label}.permit`] = await gasUsed(
+    await measure(
+      results,
+      `${label}.permit`,
       t.permit(permit.owner, permit.spender, permit.value, permit.deadline, permit.v, permit.r, permit.s),
     );
   }
