@@ -4,6 +4,7 @@ import type { HardhatUserConfig } from "hardhat/config";
 import type { SolcBuild } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
 import { BESU_LOCAL, ZONCOIN_CHAIN_ID } from "./src/network";
+import "./tasks/admin";
 import "./tasks/besu";
 import "./tasks/escrow";
 import "./tasks/redemption";

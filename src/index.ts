@@ -12,3 +12,4 @@ export * from "./escrow";
 export * from "./deployments";
 export * from "./besu/kit";
 export * from "./preflight";
+export * from "./admin";
