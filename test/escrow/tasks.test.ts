@@ -17,7 +17,20 @@ describe("escrow library and tasks", function () {
     const index = (address: string) => signers.findIndex((s) => s.address === address);
     const termsFile = path.join(await mkdtemp(path.join(os.tmpdir(), "zon-escrow-")), "sow.txt");
     await writeFile(termsFile, "Statement of work #42: migrate the billing database.\n");
-    return { ...f, index, termsFile };
+    /** Arguments of escrow:create: the buyer, already approved, one 1-ZON milestone, no fee, no arbiter. */
+    const createArgs = (overrides: Record<string, unknown> = {}) => ({
+      escrow: f.escrowAddress,
+      seller: f.seller.address,
+      milestones: "1",
+      terms: termsFile,
+      deliveryDays: "30",
+      reviewDays: "7",
+      feeBps: "0",
+      approved: true,
+      account: index(f.buyer.address),
+      ...overrides,
+    });
+    return { ...f, index, termsFile, createArgs };
   }
 
   it("creates with a permit and reads the agreement back with status names", async function () {
@@ -38,20 +51,12 @@ describe("escrow library and tasks", function () {
   });
 
   it("runs an agreement through the tasks: create, deliver, dispute, resolve, show", async function () {
-    const { escrowAddress, buyer, seller, arbiter, index, termsFile } = await loadFixture(taskFixture);
+    const { escrowAddress, buyer, seller, arbiter, index, createArgs } = await loadFixture(taskFixture);
     const common = { escrow: escrowAddress };
-    const id = await runTask<bigint>("escrow:create", {
-      ...common,
-      seller: seller.address,
-      arbiter: arbiter.address,
-      milestones: "100,200.5",
-      terms: termsFile,
-      deliveryDays: "30",
-      reviewDays: "7",
-      feeBps: "100",
-      approved: false,
-      account: index(buyer.address),
-    });
+    const id = await runTask<bigint>(
+      "escrow:create",
+      createArgs({ arbiter: arbiter.address, milestones: "100,200.5", feeBps: "100", approved: false }),
+    );
     await runTask("escrow:deliver", {
       ...common,
       id: String(id),
@@ -75,18 +80,8 @@ describe("escrow library and tasks", function () {
   });
 
   it("records the keccak256 of the terms file", async function () {
-    const { escrow, escrowAddress, buyer, seller, index, termsFile } = await loadFixture(taskFixture);
-    const id = await runTask<bigint>("escrow:create", {
-      escrow: escrowAddress,
-      seller: seller.address,
-      milestones: "1",
-      terms: termsFile,
-      deliveryDays: "30",
-      reviewDays: "7",
-      feeBps: "0",
-      approved: true,
-      account: index(buyer.address),
-    });
+    const { escrow, createArgs } = await loadFixture(taskFixture);
+    const id = await runTask<bigint>("escrow:create", createArgs());
     const [event] = await escrow.queryFilter(escrow.filters.AgreementCreated(id));
     expect(event.args.termsHash).to.equal(
       keccak256(toUtf8Bytes("Statement of work #42: migrate the billing database.\n")),
@@ -94,18 +89,8 @@ describe("escrow library and tasks", function () {
   });
 
   it("cancels through the tasks when both parties ask", async function () {
-    const { escrow, escrowAddress, buyer, seller, index, termsFile } = await loadFixture(taskFixture);
-    const id = await runTask<bigint>("escrow:create", {
-      escrow: escrowAddress,
-      seller: seller.address,
-      milestones: "5,5",
-      terms: termsFile,
-      deliveryDays: "30",
-      reviewDays: "7",
-      feeBps: "0",
-      approved: true,
-      account: index(buyer.address),
-    });
+    const { escrow, escrowAddress, buyer, seller, index, createArgs } = await loadFixture(taskFixture);
+    const id = await runTask<bigint>("escrow:create", createArgs({ milestones: "5,5" }));
     await runTask("escrow:cancel", { escrow: escrowAddress, id: String(id), account: index(buyer.address) });
     await runTask("escrow:cancel", { escrow: escrowAddress, id: String(id), account: index(seller.address) });
     expect((await readAgreement(escrow, id)).milestones.map((m) => m.status)).to.deep.equal([
@@ -115,37 +100,17 @@ describe("escrow library and tasks", function () {
   });
 
   it("refuses a milestone amount that is not ZON, naming it", async function () {
-    const { escrowAddress, seller, termsFile } = await loadFixture(taskFixture);
+    const { createArgs } = await loadFixture(taskFixture);
     await expect(
-      runTask("escrow:create", {
-        escrow: escrowAddress,
-        seller: seller.address,
-        milestones: "10,ten",
-        terms: termsFile,
-        deliveryDays: "30",
-        reviewDays: "7",
-        feeBps: "0",
-        approved: true,
-        account: 0,
-      }),
+      runTask("escrow:create", createArgs({ milestones: "10,ten", account: 0 })),
     ).to.be.rejectedWith('milestones[1]: "ten" is not an amount of ZON');
   });
 
   it("refuses a seller that is not an address, naming it", async function () {
-    const { escrowAddress, termsFile } = await loadFixture(taskFixture);
-    await expect(
-      runTask("escrow:create", {
-        escrow: escrowAddress,
-        seller: "acme",
-        milestones: "1",
-        terms: termsFile,
-        deliveryDays: "30",
-        reviewDays: "7",
-        feeBps: "0",
-        approved: true,
-        account: 0,
-      }),
-    ).to.be.rejectedWith('seller: "acme" is not an address');
+    const { createArgs } = await loadFixture(taskFixture);
+    await expect(runTask("escrow:create", createArgs({ seller: "acme", account: 0 }))).to.be.rejectedWith(
+      'seller: "acme" is not an address',
+    );
   });
 
   it("refuses an account index that is not configured", async function () {

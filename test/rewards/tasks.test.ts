@@ -32,6 +32,25 @@ describe("reward tasks", function () {
     return { ...f, dir, usage, distributorAddress: distributor, attestorIndex };
   }
 
+  /** Arguments of rewards:sign for the fixture's usage file, signed by its lowest attestor. */
+  function signArgs(f: Awaited<ReturnType<typeof taskFixture>>, overrides: Record<string, string> = {}) {
+    return {
+      distributor: f.distributorAddress,
+      usage: f.usage,
+      out: path.join(f.dir, "bundle.json"),
+      deadline: f.deadline.toString(),
+      attestorAccounts: f.attestorIndex,
+      ...overrides,
+    };
+  }
+
+  /** Signs the fixture's usage file into a bundle with the task; returns the bundle's path. */
+  async function signBundle(f: Awaited<ReturnType<typeof taskFixture>>): Promise<string> {
+    const args = signArgs(f);
+    await run("rewards:sign", args);
+    return args.out;
+  }
+
   /** Builds the fixture's usage file as epoch 0 with the tasks (and publishes it); returns its directory. */
   async function buildEpochDir(
     f: Awaited<ReturnType<typeof taskFixture>>,
@@ -65,16 +84,9 @@ describe("reward tasks", function () {
   });
 
   it("signs a usage file and submits it, minting each reward once", async function () {
-    const { token, alice, bob, carol, dir, usage, distributorAddress, attestorIndex, deadline } =
-      await loadFixture(taskFixture);
-    const bundle = path.join(dir, "bundle.json");
-    await run("rewards:sign", {
-      distributor: distributorAddress,
-      usage,
-      out: bundle,
-      deadline: deadline.toString(),
-      attestorAccounts: attestorIndex,
-    });
+    const f = await loadFixture(taskFixture);
+    const { token, alice, bob, carol } = f;
+    const bundle = await signBundle(f);
     const totals = await run<{ claimed: number; skipped: number }>("rewards:submit", {
       bundle,
       batchSize: 2,
@@ -88,15 +100,9 @@ describe("reward tasks", function () {
   });
 
   it("re-submitting a landed bundle skips every item and mints nothing", async function () {
-    const { token, dir, usage, distributorAddress, attestorIndex, deadline } = await loadFixture(taskFixture);
-    const bundle = path.join(dir, "bundle.json");
-    await run("rewards:sign", {
-      distributor: distributorAddress,
-      usage,
-      out: bundle,
-      deadline: deadline.toString(),
-      attestorAccounts: attestorIndex,
-    });
+    const f = await loadFixture(taskFixture);
+    const { token } = f;
+    const bundle = await signBundle(f);
     await run("rewards:submit", { bundle, batchSize: 100 });
     const supply = await token.totalSupply();
     const totals = await run<{ claimed: number; skipped: number }>("rewards:submit", {
@@ -107,18 +113,11 @@ describe("reward tasks", function () {
   });
 
   it("shows each attestation's status", async function () {
-    const { dir, usage, distributorAddress, attestorIndex, deadline } = await loadFixture(taskFixture);
-    const bundle = path.join(dir, "bundle.json");
-    await run("rewards:sign", {
-      distributor: distributorAddress,
-      usage,
-      out: bundle,
-      deadline: deadline.toString(),
-      attestorAccounts: attestorIndex,
-    });
+    const f = await loadFixture(taskFixture);
+    const bundle = await signBundle(f);
     await run("rewards:submit", { bundle, batchSize: 1 });
     const rows = await run<Array<{ status: string }>>("rewards:status", {
-      distributor: distributorAddress,
+      distributor: f.distributorAddress,
       period: String(PERIOD),
       ids: "0,2,3",
     });
@@ -126,7 +125,8 @@ describe("reward tasks", function () {
   });
 
   it("refuses a usage file with a bad row, naming it, and writes no bundle", async function () {
-    const { dir, distributorAddress, alice, deadline } = await loadFixture(taskFixture);
+    const f = await loadFixture(taskFixture);
+    const { dir, alice } = f;
     const usage = path.join(dir, "bad.csv");
     const rows = [
       `${alice.address},${customerId(alice.address)},${PERIOD},compute,1,0`,
@@ -138,45 +138,28 @@ describe("reward tasks", function () {
     );
     const bundle = path.join(dir, "never.json");
     await expect(
-      run("rewards:sign", {
-        distributor: distributorAddress,
-        usage,
-        out: bundle,
-        deadline: deadline.toString(),
-        attestorAccounts: "0",
-      }),
+      run("rewards:sign", signArgs(f, { usage, out: bundle, attestorAccounts: "0" })),
     ).to.be.rejectedWith(/bad\.csv row 3, field "category": "quantum" is not a category/);
     await expect(readFile(bundle)).to.be.rejectedWith(/ENOENT/);
   });
 
   it("refuses a row without an attestation id", async function () {
-    const { dir, distributorAddress, alice, deadline } = await loadFixture(taskFixture);
+    const f = await loadFixture(taskFixture);
+    const { dir, alice } = f;
     const usage = path.join(dir, "noid.csv");
     await writeFile(
       usage,
       `beneficiary,customerId,period,category,usageCents\n${alice.address},${customerId(alice.address)},${PERIOD},compute,1\n`,
     );
     await expect(
-      run("rewards:sign", {
-        distributor: distributorAddress,
-        usage,
-        out: path.join(dir, "b.json"),
-        deadline: deadline.toString(),
-        attestorAccounts: "0",
-      }),
+      run("rewards:sign", signArgs(f, { usage, out: path.join(dir, "b.json"), attestorAccounts: "0" })),
     ).to.be.rejectedWith('noid.csv row 2, field "id": missing (an attestation needs its per-period id)');
   });
 
   it("refuses a bundle with a malformed item before submitting anything", async function () {
-    const { token, dir, usage, distributorAddress, attestorIndex, deadline } = await loadFixture(taskFixture);
-    const bundle = path.join(dir, "bundle.json");
-    await run("rewards:sign", {
-      distributor: distributorAddress,
-      usage,
-      out: bundle,
-      deadline: deadline.toString(),
-      attestorAccounts: attestorIndex,
-    });
+    const f = await loadFixture(taskFixture);
+    const { token } = f;
+    const bundle = await signBundle(f);
     const json = JSON.parse(await readFile(bundle, "utf8"));
     json.items[2].attestation.beneficiary = "0x1234";
     await writeFile(bundle, JSON.stringify(json));
