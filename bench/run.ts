@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
-import { gasBreakdown, type GasBreakdown } from "./breakdown";
+import { gasBreakdown, type GasBreakdown } from "./trace";
 import { measuredTransactions, type BenchResults, type BenchSection } from "./lib";
 import { benchEscrow } from "./escrow";
 import { benchOffchain } from "./offchain";

@@ -1,7 +1,7 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
-import { calldataGas, gasBreakdown, type GasBreakdown } from "../../bench/breakdown";
+import { calldataGas, gasBreakdown, type GasBreakdown } from "../../bench/trace";
 import { signPermit } from "../../src";
 
 const UNIT = 10n ** 18n;

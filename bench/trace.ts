@@ -1,3 +1,4 @@
+// Named trace.ts, not breakdown.ts: Node resolves "./breakdown" to the breakdown.json this writes.
 import { getBytes } from "ethers";
 
 /** One EVM step of a `debug_traceTransaction` struct log. */
