@@ -29,6 +29,8 @@ interface IZonCoin {
     error ZonCoinFrozenUnchanged(address account, bool frozen);
     /// @notice The account's allowlist flag is already `allowed`.
     error ZonCoinAllowlistUnchanged(address account, bool allowed);
+    /// @notice `minter` is already a minter: change its allowance with increase/decrease, never by overwrite.
+    error ZonCoinMinterAlreadyConfigured(address minter, uint256 allowance);
 
     // ---------------------------------------------------------------- events
 
@@ -59,10 +61,22 @@ interface IZonCoin {
     /// @param amounts Amount for each recipient, same length as `to`.
     function mintBatch(address[] calldata to, uint256[] calldata amounts) external;
 
-    /// @notice Sets `minter`'s allowance to `allowance`, making it a minter if it was not one.
+    /// @notice Makes `minter` a minter with `allowance`. Refused for an existing minter: an overwrite could be
+    /// front-run by a leaked minter key (mint the old allowance, then the new one).
     /// @param minter The minter account or contract.
     /// @param allowance The total it may mint from now on.
     function configureMinter(address minter, uint256 allowance) external;
+
+    /// @notice Raises `minter`'s allowance by `amount` (capped at 2^248 - 1).
+    /// @param minter An existing minter.
+    /// @param amount What it may mint in addition.
+    function increaseMinterAllowance(address minter, uint256 amount) external;
+
+    /// @notice Lowers `minter`'s allowance by `amount`, to zero at most: whatever a leaked key mints
+    /// first, old + new is never reachable.
+    /// @param minter An existing minter.
+    /// @param amount What it may no longer mint.
+    function decreaseMinterAllowance(address minter, uint256 amount) external;
 
     /// @notice Removes `minter` and zeroes its allowance.
     /// @param minter The minter to remove.
@@ -111,6 +125,12 @@ interface IZonCoin {
     /// @notice Whether holder-allowlist mode is on.
     /// @return True if only allowlisted accounts may receive ZON.
     function allowlistMode() external view returns (bool);
+
+    /// @notice Whether `account` can be credited now: not frozen, and allowlisted when allowlist mode is on.
+    /// Contracts that pay many accounts in one call use it to skip one account instead of reverting all.
+    /// @param account The would-be recipient.
+    /// @return True when a mint or transfer to `account` would pass the compliance checks.
+    function canReceive(address account) external view returns (bool);
 
     // ---------------------------------------------------------------- operations
 

@@ -113,10 +113,22 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
     function configureMinter(address minter, uint256 allowance) external onlyRole(MINTER_ADMIN_ROLE) {
         if (minter == address(0)) revert ZonCoinInvalidMinter(minter);
         Minter storage m = _minters[minter];
-        uint256 previous = m.allowance;
-        m.active = true;
-        m.allowance = uint248(allowance > type(uint248).max ? type(uint248).max : allowance);
-        emit MinterConfigured(minter, previous, m.allowance);
+        if (m.active) revert ZonCoinMinterAlreadyConfigured(minter, m.allowance);
+        _setMinterAllowance(m, minter, allowance);
+    }
+
+    /// @inheritdoc IZonCoin
+    function increaseMinterAllowance(address minter, uint256 amount) external onlyRole(MINTER_ADMIN_ROLE) {
+        Minter storage m = _activeMinter(minter);
+        uint256 current = m.allowance;
+        _setMinterAllowance(m, minter, amount > type(uint248).max - current ? type(uint248).max : current + amount);
+    }
+
+    /// @inheritdoc IZonCoin
+    function decreaseMinterAllowance(address minter, uint256 amount) external onlyRole(MINTER_ADMIN_ROLE) {
+        Minter storage m = _activeMinter(minter);
+        uint256 current = m.allowance;
+        _setMinterAllowance(m, minter, amount >= current ? 0 : current - amount);
     }
 
     /// @inheritdoc IZonCoin
@@ -180,6 +192,12 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
     /// @inheritdoc IZonCoin
     function allowlistMode() external view returns (bool) {
         return _allowlistMode;
+    }
+
+    /// @inheritdoc IZonCoin
+    function canReceive(address account) external view returns (bool) {
+        Account memory a = _accounts[account];
+        return !a.frozen && (a.allowlisted || !_allowlistMode);
     }
 
     // ------------------------------------------------------------------ operations
@@ -259,6 +277,19 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
         uint256 newSupply = uint256(_supply) + value;
         if (newSupply > _supplyBound) revert ZonCoinMaxSupplyExceeded(newSupply, _supplyBound);
         _supply = uint128(newSupply);
+    }
+
+    function _activeMinter(address minter) private view returns (Minter storage m) {
+        m = _minters[minter];
+        if (!m.active) revert ZonCoinNotMinter(minter);
+    }
+
+    /// @dev `allowance` above 2^248 - 1 is capped there (effectively unlimited).
+    function _setMinterAllowance(Minter storage m, address minter, uint256 allowance) private {
+        uint256 previous = m.allowance;
+        m.active = true;
+        m.allowance = uint248(allowance > type(uint248).max ? type(uint248).max : allowance);
+        emit MinterConfigured(minter, previous, m.allowance);
     }
 
     function _spendMinterAllowance(address minter, uint256 amount) private {

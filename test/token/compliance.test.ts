@@ -315,4 +315,34 @@ describe("ZonCoin compliance controls", function () {
       ]);
     });
   });
+
+  describe("canReceive", function () {
+    it("says an ordinary account can receive", async function () {
+      const { token, carol } = await loadFixture(zonCoinFixture);
+      expect(await token.canReceive(carol.address)).to.equal(true);
+    });
+
+    it("says a frozen account cannot receive", async function () {
+      const { token, compliance, alice } = await loadFixture(zonCoinFixture);
+      await token.connect(compliance).setFrozen(alice.address, true);
+      expect(await token.canReceive(alice.address)).to.equal(false);
+    });
+
+    it("says, in allowlist mode, that only allowlisted accounts can receive", async function () {
+      const { token, compliance, admin, alice, bob } = await loadFixture(zonCoinFixture);
+      await token.connect(compliance).setAllowlisted(bob.address, true);
+      await token.connect(admin).setAllowlistMode(true);
+      expect([await token.canReceive(alice.address), await token.canReceive(bob.address)]).to.deep.equal([
+        false,
+        true,
+      ]);
+    });
+
+    it("says a frozen allowlisted account cannot receive", async function () {
+      const { token, compliance, bob } = await loadFixture(zonCoinFixture);
+      await token.connect(compliance).setAllowlisted(bob.address, true);
+      await token.connect(compliance).setFrozen(bob.address, true);
+      expect(await token.canReceive(bob.address)).to.equal(false);
+    });
+  });
 });

@@ -20,10 +20,10 @@ describe("ZonCoin minters", function () {
     });
 
     it("emits MinterConfigured with the previous and the new allowance", async function () {
-      const { token, minterAdmin, minter } = await loadFixture(zonCoinFixture);
-      await expect(token.connect(minterAdmin).configureMinter(minter.address, 7n))
+      const { token, minterAdmin, carol } = await loadFixture(zonCoinFixture);
+      await expect(token.connect(minterAdmin).configureMinter(carol.address, 7n))
         .to.emit(token, "MinterConfigured")
-        .withArgs(minter.address, MINTER_ALLOWANCE - MINTED_IN_FIXTURE, 7n);
+        .withArgs(carol.address, 0n, 7n);
     });
 
     it("caps an allowance above 2^248 - 1 at 2^248 - 1", async function () {
@@ -207,6 +207,68 @@ describe("ZonCoin minters", function () {
     });
   });
 
+  describe("allowance changes (hardening)", function () {
+    const REMAINING = MINTER_ALLOWANCE - MINTED_IN_FIXTURE;
+
+    it("refuses to overwrite an existing minter's allowance with ZonCoinMinterAlreadyConfigured", async function () {
+      const { token, minterAdmin, minter } = await loadFixture(zonCoinFixture);
+      await expect(token.connect(minterAdmin).configureMinter(minter.address, 7n))
+        .to.be.revertedWithCustomError(token, "ZonCoinMinterAlreadyConfigured")
+        .withArgs(minter.address, REMAINING);
+    });
+
+    it("caps what a leaked minter key front-running a lowered allowance can mint at the old allowance", async function () {
+      // The attack: the admin lowers the allowance to 10 ZON; the leaked key sees it coming, mints all it
+      // has first, and with an overwrite could then mint 10 ZON more. A decrease never adds anything.
+      const { token, minterAdmin, minter, carol } = await loadFixture(zonCoinFixture);
+      await token.connect(minter).mint(carol.address, REMAINING); // front-run
+      await token.connect(minterAdmin).decreaseMinterAllowance(minter.address, REMAINING - 10n * ONE_ZON);
+      await expect(token.connect(minter).mint(carol.address, 1n))
+        .to.be.revertedWithCustomError(token, "ZonCoinMinterAllowanceExceeded")
+        .withArgs(minter.address, 0n, 1n);
+      expect(await token.balanceOf(carol.address)).to.equal(REMAINING);
+    });
+
+    it("lowers an allowance by the amount given, emitting MinterConfigured", async function () {
+      const { token, minterAdmin, minter } = await loadFixture(zonCoinFixture);
+      await expect(token.connect(minterAdmin).decreaseMinterAllowance(minter.address, ONE_ZON))
+        .to.emit(token, "MinterConfigured")
+        .withArgs(minter.address, REMAINING, REMAINING - ONE_ZON);
+    });
+
+    it("raises an allowance by the amount given", async function () {
+      const { token, minterAdmin, minter } = await loadFixture(zonCoinFixture);
+      await token.connect(minterAdmin).increaseMinterAllowance(minter.address, ONE_ZON);
+      expect(await token.minterAllowance(minter.address)).to.equal(REMAINING + ONE_ZON);
+    });
+
+    it("caps a raised allowance at 2^248 - 1", async function () {
+      const { token, minterAdmin, minter } = await loadFixture(zonCoinFixture);
+      await token.connect(minterAdmin).increaseMinterAllowance(minter.address, UINT248_MAX);
+      expect(await token.minterAllowance(minter.address)).to.equal(UINT248_MAX);
+    });
+
+    it("refuses to change the allowance of an account that is no minter with ZonCoinNotMinter", async function () {
+      const { token, minterAdmin, carol } = await loadFixture(zonCoinFixture);
+      await expect(token.connect(minterAdmin).increaseMinterAllowance(carol.address, 1n))
+        .to.be.revertedWithCustomError(token, "ZonCoinNotMinter")
+        .withArgs(carol.address);
+      await expect(token.connect(minterAdmin).decreaseMinterAllowance(carol.address, 1n))
+        .to.be.revertedWithCustomError(token, "ZonCoinNotMinter")
+        .withArgs(carol.address);
+    });
+
+    it("refuses allowance changes to an account without the minter admin role", async function () {
+      const { token, admin, minter } = await loadFixture(zonCoinFixture);
+      await expect(token.connect(admin).increaseMinterAllowance(minter.address, 1n))
+        .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount")
+        .withArgs(admin.address, ROLES.MINTER_ADMIN);
+      await expect(token.connect(admin).decreaseMinterAllowance(minter.address, 1n))
+        .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount")
+        .withArgs(admin.address, ROLES.MINTER_ADMIN);
+    });
+  });
+
   describe("maximum supply", function () {
     async function cappedFixture() {
       const [admin, , , , minter, alice] = await ethers.getSigners();
@@ -257,7 +319,7 @@ describe("ZonCoin minters", function () {
 
     it("bounds an uncapped supply at 2^128 - 1", async function () {
       const { token, minterAdmin, minter, carol } = await loadFixture(zonCoinFixture);
-      await token.connect(minterAdmin).configureMinter(minter.address, ethers.MaxUint256);
+      await token.connect(minterAdmin).increaseMinterAllowance(minter.address, ethers.MaxUint256);
       await expect(token.connect(minter).mint(carol.address, UINT128_MAX))
         .to.be.revertedWithCustomError(token, "ZonCoinMaxSupplyExceeded")
         .withArgs(UINT128_MAX + MINTED_IN_FIXTURE, UINT128_MAX);

@@ -1,20 +1,6 @@
 import { expect } from "chai";
 import { artifacts } from "hardhat";
-
-interface StorageEntry {
-  label: string;
-  slot: string;
-  offset: number;
-}
-
-async function layoutOf(source: string, name: string): Promise<StorageEntry[]> {
-  const buildInfo = await artifacts.getBuildInfo(`${source}:${name}`);
-  if (!buildInfo) throw new Error(`no build info for ${source}:${name}`);
-  const contract = buildInfo.output.contracts[source][name] as unknown as {
-    storageLayout: { storage: StorageEntry[] };
-  };
-  return contract.storageLayout.storage;
-}
+import { layoutOf } from "../helpers/storage";
 
 describe("ZonCoin storage layout (the gas design depends on it)", function () {
   it("packs the pause flag, the allowlist-mode flag and the total supply into one slot", async function () {
