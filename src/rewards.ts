@@ -100,6 +100,22 @@ export const EPOCH_ROOT_TYPES: Record<string, TypedDataField[]> = {
 };
 
 /**
+ * The attestors' statement that attestation `period`/`id` must never mint (a billing correction). It
+ * needs the same k-of-n signatures as issuance: one attestor key alone cannot block what k keys signed.
+ */
+export interface Revocation {
+  period: number;
+  id: bigint;
+}
+
+export const REVOCATION_TYPES: Record<string, TypedDataField[]> = {
+  Revocation: [
+    { name: "period", type: "uint32" },
+    { name: "id", type: "uint64" },
+  ],
+};
+
+/**
  * Leaf of an epoch tree, in OpenZeppelin StandardMerkleTree format (double keccak of the ABI encoding):
  * `[index, beneficiary, customerId, category, usageCents]`. The contract recomputes the reward of a leaf
  * from the period's published policy, exactly as for a signed attestation.
@@ -204,6 +220,24 @@ export async function signEpochRoot(
 ): Promise<AttestorSignature> {
   const signature = await signer.signTypedData(domain, EPOCH_ROOT_TYPES, epochRoot);
   return { signer: getAddress(await signer.getAddress()), signature };
+}
+
+export async function signRevocation(
+  signer: Signer,
+  domain: TypedDataDomain,
+  revocation: Revocation,
+): Promise<AttestorSignature> {
+  const signature = await signer.signTypedData(domain, REVOCATION_TYPES, revocation);
+  return { signer: getAddress(await signer.getAddress()), signature };
+}
+
+/** The signer a revocation signature recovers to. */
+export function recoverRevocationSigner(
+  domain: TypedDataDomain,
+  revocation: Revocation,
+  signature: string,
+): string {
+  return verifyTypedData(domain, REVOCATION_TYPES, revocation, signature);
 }
 
 /** The signer an attestation signature recovers to. */

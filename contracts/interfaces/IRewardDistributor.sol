@@ -15,6 +15,12 @@ interface IRewardDistributor {
         uint64 deadline;
     }
 
+    /// @notice The attestors' statement that attestation `period`/`id` must never mint (billing correction).
+    struct Revocation {
+        uint32 period;
+        uint64 id;
+    }
+
     /// @notice A Merkle epoch: a whole period's rewards as one root, `total` reserved from the budget.
     struct EpochRoot {
         uint32 period;
@@ -31,7 +37,8 @@ interface IRewardDistributor {
         AlreadyClaimed,
         Revoked,
         Expired,
-        OverBudget
+        OverBudget,
+        CannotReceive // the beneficiary is frozen, or not allowlisted in allowlist mode; the item stays open
     }
 
     // ---------------------------------------------------------------- errors
@@ -80,10 +87,10 @@ interface IRewardDistributor {
     error UnknownAttestor(address account);
     /// @notice Threshold `threshold` is not between 1 and the number of attestors `attestors`.
     error InvalidThreshold(uint256 threshold, uint256 attestors);
+    /// @notice Nothing to rescue: `requested` is above the balance `balance` of `token` held here.
+    error RescueExceedsSurplus(address token, uint256 balance, uint256 requested);
     /// @notice The batch's arrays differ in length.
     error LengthMismatch(uint256 attestations, uint256 signatures);
-    /// @notice Only an attestor or the admin may revoke; `account` is neither.
-    error NotRevoker(address account);
     /// @notice An epoch with this root (or this period/epoch number) was already published.
     error EpochAlreadyPublished(uint32 period, uint32 epoch, bytes32 root);
     /// @notice The epoch root is unknown.
@@ -123,8 +130,11 @@ interface IRewardDistributor {
     );
     /// @notice A batch item was skipped (a relayer may retry the batch safely).
     event AttestationSkipped(uint32 indexed period, uint64 indexed id, SkipReason reason);
-    /// @notice The attestation `period`/`id` was revoked by `by` before being claimed.
+    /// @notice The attestation `period`/`id` was revoked before being claimed, by the admin or by k attestors'
+    /// signatures that `by` submitted.
     event AttestationRevoked(uint32 indexed period, uint64 indexed id, address indexed by);
+    /// @notice `amount` of `token`, sent to the distributor by mistake (it never holds tokens it owes), went to `to`.
+    event TokensRescued(address indexed token, address indexed to, uint256 amount);
     /// @notice `account` joined the attestor set.
     event AttestorAdded(address indexed account);
     /// @notice `account` left the attestor set.
@@ -180,8 +190,9 @@ interface IRewardDistributor {
     /// @return reward The ZON wei minted.
     function claim(UsageAttestation calldata attestation, bytes calldata signatures) external returns (uint256 reward);
 
-    /// @notice Mints many attestations in one transaction; claimed, revoked, expired or over-budget items
-    /// are skipped with an `AttestationSkipped` event. An invalid signature bundle reverts the batch.
+    /// @notice Mints many attestations in one transaction; claimed, revoked, expired or over-budget items,
+    /// and items whose beneficiary cannot receive ZON now (frozen, or not allowlisted in allowlist mode), are
+    /// skipped with an `AttestationSkipped` event. An invalid signature bundle reverts the batch.
     /// @param attestations The attestations.
     /// @param signatures One signature bundle per attestation.
     /// @return minted Total ZON wei minted.
@@ -190,10 +201,22 @@ interface IRewardDistributor {
         bytes[] calldata signatures
     ) external returns (uint256 minted);
 
-    /// @notice Revokes an unclaimed attestation (billing correction); only an attestor or the admin.
+    /// @notice The admin revokes an unclaimed attestation of a period with a published policy.
     /// @param period Billing period.
     /// @param id The attestation id.
     function revoke(uint32 period, uint64 id) external;
+
+    /// @notice Revokes an unclaimed attestation on the word of k attestors, as issuance needs: anyone may
+    /// submit the signatures over the EIP-712 `Revocation`.
+    /// @param revocation The period and id.
+    /// @param signatures k or more attestor signatures, signers ascending.
+    function revokeWithSignatures(Revocation calldata revocation, bytes calldata signatures) external;
+
+    /// @notice The admin sends tokens held by mistake to `to` (the distributor mints; it never holds ZON).
+    /// @param token The token.
+    /// @param to Recipient.
+    /// @param amount Amount, at most the balance held.
+    function rescueERC20(address token, address to, uint256 amount) external;
 
     // ---------------------------------------------------------------- epochs
 

@@ -6,6 +6,8 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IRewardDistributor} from "../interfaces/IRewardDistributor.sol";
 import {IZonCoin} from "../interfaces/IZonCoin.sol";
@@ -24,6 +26,7 @@ import {IZonCoin} from "../interfaces/IZonCoin.sol";
 /// Pausable's word; an epoch is one word plus its leaf bitmap.
 contract RewardDistributor is EIP712, AccessControlDefaultAdminRules, Pausable, IRewardDistributor {
     using BitMaps for BitMaps.BitMap;
+    using SafeERC20 for IERC20;
 
     /// @notice Publishes period policies and raises budgets.
     bytes32 public constant POLICY_ROLE = keccak256("POLICY_ROLE");
@@ -39,6 +42,9 @@ contract RewardDistributor is EIP712, AccessControlDefaultAdminRules, Pausable, 
     bytes32 public constant EPOCH_ROOT_TYPEHASH = keccak256(
         "EpochRoot(uint32 period,uint32 epoch,bytes32 root,uint128 total,uint64 leafCount,uint64 claimDeadline)"
     );
+
+    /// @notice EIP-712 type hash of `Revocation`.
+    bytes32 public constant REVOCATION_TYPEHASH = keccak256("Revocation(uint32 period,uint64 id)");
 
     uint256 private constant CATEGORY_COUNT = 8;
     uint256 private constant BPS = 10_000;
@@ -77,7 +83,7 @@ contract RewardDistributor is EIP712, AccessControlDefaultAdminRules, Pausable, 
 
     /// @param token_ The ZonCoin token (this contract must be configured there as a minter).
     /// @param weiPerCent_ ZON wei per US cent of spend, e.g. 1e16 for 1 ZON per US dollar.
-    /// @param admin Default admin (governance): manages attestors, roles; may revoke attestations.
+    /// @param admin Default admin (governance): manages attestors, roles; may revoke attestations alone.
     /// @param adminTransferDelay Delay of a two-step admin transfer, in seconds.
     constructor(
         IZonCoin token_,
@@ -198,6 +204,9 @@ contract RewardDistributor is EIP712, AccessControlDefaultAdminRules, Pausable, 
                 uint256 committed = p.committed + reward;
                 if (committed > uint256(p.budgetZon) * 1e18) {
                     reason = SkipReason.OverBudget;
+                } else if (!token.canReceive(a.beneficiary)) {
+                    // One frozen or non-allowlisted beneficiary would revert the whole mintBatch.
+                    reason = SkipReason.CannotReceive;
                 } else {
                     p.committed = uint96(committed);
                     _consumed.set(key);
@@ -222,14 +231,22 @@ contract RewardDistributor is EIP712, AccessControlDefaultAdminRules, Pausable, 
     }
 
     /// @inheritdoc IRewardDistributor
-    function revoke(uint32 period, uint64 id) external {
-        if (!_isAttestor[msg.sender] && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) revert NotRevoker(msg.sender);
-        uint256 key = _key(period, id);
-        if (_revoked.get(key)) revert AttestationIsRevoked(period, id);
-        if (_consumed.get(key)) revert AttestationAlreadyClaimed(period, id);
-        _consumed.set(key);
-        _revoked.set(key);
-        emit AttestationRevoked(period, id, msg.sender);
+    function revoke(uint32 period, uint64 id) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _revoke(period, id);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function revokeWithSignatures(Revocation calldata revocation, bytes calldata signatures) external {
+        _verify(_hashTypedDataV4(keccak256(abi.encode(REVOCATION_TYPEHASH, revocation))), signatures);
+        _revoke(revocation.period, revocation.id);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function rescueERC20(address tokenAddress, address to, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        uint256 balance = IERC20(tokenAddress).balanceOf(address(this));
+        if (amount > balance) revert RescueExceedsSurplus(tokenAddress, balance, amount);
+        emit TokensRescued(tokenAddress, to, amount);
+        IERC20(tokenAddress).safeTransfer(to, amount);
     }
 
     // ------------------------------------------------------------------ epochs
@@ -389,6 +406,17 @@ contract RewardDistributor is EIP712, AccessControlDefaultAdminRules, Pausable, 
 
     function _key(uint32 period, uint64 id) private pure returns (uint256) {
         return (uint256(period) << 64) | id;
+    }
+
+    /// @dev Only ids of a period with a published policy: no one pre-blocks a future period's ids.
+    function _revoke(uint32 period, uint64 id) private {
+        if (_periods[period].budgetZon == 0) revert PolicyNotPublished(period);
+        uint256 key = _key(period, id);
+        if (_revoked.get(key)) revert AttestationIsRevoked(period, id);
+        if (_consumed.get(key)) revert AttestationAlreadyClaimed(period, id);
+        _consumed.set(key);
+        _revoked.set(key);
+        emit AttestationRevoked(period, id, msg.sender);
     }
 
     function _attestationDigest(UsageAttestation calldata a) private view returns (bytes32) {

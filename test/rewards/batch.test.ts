@@ -1,9 +1,9 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { computeReward, type UsageAttestation } from "../../src";
+import { computeReward, ROLES, type UsageAttestation } from "../../src";
 import { PERIOD, POLICY, rewardsFixture, signBundle } from "./fixture";
 
-const SKIP = { AlreadyClaimed: 1, Revoked: 2, Expired: 3, OverBudget: 4 } as const;
+const SKIP = { AlreadyClaimed: 1, Revoked: 2, Expired: 3, OverBudget: 4, CannotReceive: 5 } as const;
 
 describe("RewardDistributor batch claims", function () {
   async function batchFixture() {
@@ -55,8 +55,8 @@ describe("RewardDistributor batch claims", function () {
   });
 
   it("skips a revoked item with AttestationSkipped", async function () {
-    const { distributor, attestors, items, sigs } = await loadFixture(batchFixture);
-    await distributor.connect(attestors[0]).revoke(PERIOD, items[1].id);
+    const { distributor, admin, items, sigs } = await loadFixture(batchFixture);
+    await distributor.connect(admin).revoke(PERIOD, items[1].id);
     await expect(distributor.claimBatch(items, sigs))
       .to.emit(distributor, "AttestationSkipped")
       .withArgs(PERIOD, items[1].id, SKIP.Revoked);
@@ -140,7 +140,7 @@ describe("RewardDistributor batch claims", function () {
   it("stops at the distributor's minter allowance on the token", async function () {
     const { distributor, token, admin, items, sigs } = await loadFixture(batchFixture);
     const distributorAddress = await distributor.getAddress();
-    await token.connect(admin).configureMinter(distributorAddress, 1n);
+    await token.connect(admin).decreaseMinterAllowance(distributorAddress, 10n ** 27n - 1n); // 1 wei left
     const total = items.reduce((sum, a) => sum + computeReward(POLICY, a.category, a.usageCents), 0n);
     await expect(distributor.claimBatch(items, sigs))
       .to.be.revertedWithCustomError(token, "ZonCoinMinterAllowanceExceeded")
@@ -164,5 +164,57 @@ describe("RewardDistributor batch claims", function () {
       [254n, 255n, 256n].map((id) => distributor.attestationStatus(PERIOD, id)),
     );
     expect(status.map(([claimed]) => claimed)).to.deep.equal([false, true, true]);
+  });
+
+  describe("a beneficiary who cannot receive (hardening)", function () {
+    async function complianceFixture() {
+      const f = await batchFixture();
+      await f.token.grantRole(ROLES.COMPLIANCE, f.admin.address);
+      return f;
+    }
+
+    it("skips a frozen beneficiary with CannotReceive and mints the others (it reverted the whole batch)", async function () {
+      const { distributor, token, bob, alice, carol, items, sigs } = await loadFixture(complianceFixture);
+      await token.setFrozen(bob.address, true);
+      const tx = distributor.claimBatch(items, sigs);
+      await expect(tx)
+        .to.emit(distributor, "AttestationSkipped")
+        .withArgs(PERIOD, items[1].id, SKIP.CannotReceive);
+      await expect(tx).to.changeTokenBalances(
+        token,
+        [alice, bob, carol],
+        [computeReward(POLICY, 0, 1_000n), 0n, computeReward(POLICY, 7, 3_000n)],
+      );
+    });
+
+    it("leaves the skipped item claimable once its beneficiary is unfrozen", async function () {
+      const { distributor, token, bob, items, sigs } = await loadFixture(complianceFixture);
+      await token.setFrozen(bob.address, true);
+      await distributor.claimBatch(items, sigs);
+      await token.setFrozen(bob.address, false);
+      await expect(distributor.claim(items[1], sigs[1])).to.changeTokenBalance(
+        token,
+        bob,
+        computeReward(POLICY, 1, 2_000n),
+      );
+    });
+
+    it("skips a beneficiary off the allowlist in allowlist mode with CannotReceive", async function () {
+      const { distributor, token, alice, carol, items, sigs } = await loadFixture(complianceFixture);
+      await token.setAllowlisted(alice.address, true);
+      await token.setAllowlisted(carol.address, true);
+      await token.setAllowlistMode(true);
+      await expect(distributor.claimBatch(items, sigs))
+        .to.emit(distributor, "AttestationSkipped")
+        .withArgs(PERIOD, items[1].id, SKIP.CannotReceive);
+    });
+
+    it("commits nothing of the period budget for a skipped item", async function () {
+      const { distributor, token, bob, items, sigs } = await loadFixture(complianceFixture);
+      await token.setFrozen(bob.address, true);
+      await distributor.claimBatch(items, sigs);
+      const [, , committed] = await distributor.periodPolicy(PERIOD);
+      expect(committed).to.equal(computeReward(POLICY, 0, 1_000n) + computeReward(POLICY, 7, 3_000n));
+    });
   });
 });
