@@ -9,7 +9,8 @@ const SKU = 1;
 
 /**
  * Gas of redemptions: a request (limited-stock SKU, allowance in place, gateway already holding ZON),
- * the same with a permit, a confirmation, a batch of 20 confirmations (per item) and a rejection.
+ * the same with a permit, the fulfiller's acceptance (one, and a batch of 20 per item), a confirmation, a
+ * batch of 20 confirmations (per item) and a rejection.
  */
 export async function benchRedemption(results: BenchResults): Promise<void> {
   const [admin, buyer] = await ethers.getSigners();
@@ -19,6 +20,7 @@ export async function benchRedemption(results: BenchResults): Promise<void> {
     admin.address,
     0n,
     86_400n,
+    3_600n,
   ]);
   const gatewayAddress = await gateway.getAddress();
   await (await token.grantRole(ROLES.MINTER_ADMIN, admin.address)).wait();
@@ -56,9 +58,11 @@ export async function benchRedemption(results: BenchResults): Promise<void> {
   const requested = await gateway.queryFilter(gateway.filters.RedemptionRequested());
   const requests = requested.map((log) => requestFromEvent(log).request);
 
+  await measure(results, "redeem.accept", gateway.accept([requests[0]]));
   await measure(results, "redeem.confirm", gateway.confirm(requests[0], ZeroHash));
   await measure(results, "redeem.reject", gateway.reject(requests[1], 1));
   const batch = requests.slice(2, 22);
+  results.gas["redeem.acceptBatch20.perItem"] = Math.round((await gasUsed(gateway.accept(batch))) / 20);
   const receipts = batch.map((_, i) => ethers.zeroPadValue(ethers.toBeHex(i + 1), 32));
   results.gas["redeem.confirmBatch20.perItem"] = Math.round(
     (await gasUsed(gateway.confirmBatch(batch, receipts))) / 20,

@@ -6,7 +6,7 @@ export async function suiteFootprint(hre: HardhatRuntimeEnvironment, deployer: s
   const constructorArgs: Record<string, unknown[]> = {
     ZonCoin: [deployer, 0, 0],
     RewardDistributor: [deployer, 1, deployer, 0],
-    RedemptionGateway: [deployer, deployer, 0, 1],
+    RedemptionGateway: [deployer, deployer, 0, 1, 1],
     B2BEscrow: [deployer, deployer, 0, deployer, 0],
   };
   let largestContractBytes = 0;

@@ -7,7 +7,9 @@ import {
   parseAddress,
   redeemWithPermit,
   requestFromEvent,
+  runWorkerLoop,
   SKU_KINDS,
+  type RoundReport,
 } from "../src";
 
 async function gatewayAt(hre: HardhatRuntimeEnvironment, address: string) {
@@ -151,6 +153,7 @@ task("redeem:worker", "Runs the fulfilment worker with the file adapter (JSON-li
   .addParam("confirmations", "blocks before acting on a request", 1, types.int)
   .addParam("batchSize", "requests per transaction", 20, types.int)
   .addParam("interval", "seconds between rounds", 5, types.int)
+  .addParam("safetyMargin", "seconds of acceptance a delivery must leave", 600, types.int)
   .addFlag("once", "one round, then exit")
   .setAction(
     async (
@@ -162,28 +165,49 @@ task("redeem:worker", "Runs the fulfilment worker with the file adapter (JSON-li
         confirmations: number;
         batchSize: number;
         interval: number;
+        safetyMargin: number;
         once: boolean;
       },
       hre,
     ) => {
       const gateway = await gatewayAt(hre, args.gateway);
       const [fulfiller] = await hre.ethers.getSigners();
+      const log = (message: string) => console.log(`  ${message}`);
       const worker = new FulfilmentWorker({
         gateway: gateway.connect(fulfiller),
-        adapter: new FileLedgerAdapter(args.ledger, new Set(skuList("skus", args.skus))),
+        adapter: new FileLedgerAdapter(args.ledger, new Set(skuList("skus", args.skus)), log),
         fromBlock: args.fromBlock,
         confirmations: args.confirmations,
         batchSize: args.batchSize,
-        log: (message) => console.log(`  ${message}`),
+        safetyMarginSeconds: args.safetyMargin,
+        log,
       });
-      for (;;) {
-        const report = await worker.runOnce();
-        console.log(
-          `round to block ${report.scannedTo}: confirmed [${report.confirmed.join(", ")}], rejected [${report.rejected.join(", ")}], deferred [${report.deferred.join(", ")}]`,
-        );
-        if (args.once) return report;
-        await new Promise((resolve) => setTimeout(resolve, args.interval * 1000));
+      let last: RoundReport | undefined;
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        await runWorkerLoop(worker, {
+          intervalMs: args.interval * 1000,
+          rounds: args.once ? 1 : undefined,
+          signal: stop.signal,
+          onReport: (report) => {
+            last = report;
+            const failed = report.failed.map((f) => `${f.id} (${f.step}: ${f.error})`);
+            console.log(
+              `round to block ${report.scannedTo}: accepted [${report.accepted.join(", ")}], confirmed [${report.confirmed.join(", ")}], rejected [${report.rejected.join(", ")}], deferred [${report.deferred.join(", ")}]${failed.length ? `, failed [${failed.join("; ")}]` : ""}`,
+            );
+          },
+          onError: (error) =>
+            console.log(`  round failed: ${(error as Error).message.split("\n")[0]}; next round starts over`),
+        });
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
       }
+      if (args.once && last === undefined) throw new Error("the round failed; see above");
+      return last;
     },
   );
 
@@ -207,7 +231,12 @@ task("redeem:show", "Shows a redemption request and how it ended")
         () => "cancelled by its owner",
       ),
     ];
-    const status = (await gateway.isOpen(id)) ? "open" : ends.join("; ");
+    const acceptedUntil = await gateway.acceptedUntil(id);
+    const status = (await gateway.isOpen(id))
+      ? acceptedUntil === 0n
+        ? "open, not yet accepted by the fulfiller"
+        : `open, accepted by the fulfiller until ${new Date(Number(acceptedUntil) * 1000).toISOString()}`
+      : ends.join("; ");
     const shown = {
       id: id.toString(),
       owner: request.owner,

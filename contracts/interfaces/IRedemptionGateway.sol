@@ -51,12 +51,21 @@ interface IRedemptionGateway {
     error RequestNotOpen(uint256 id);
     /// @notice Only the request's owner `owner` may cancel it.
     error NotRequestOwner(uint256 id, address owner);
-    /// @notice Request `id` can be cancelled only after `cancelAfter`.
+    /// @notice Request `id` can be cancelled only after `cancelAfter` (its timeout or, if accepted, its
+    /// acceptance deadline, whichever is later).
     error CancelTooEarly(uint256 id, uint256 cancelAfter);
     /// @notice Arrays of a batch differ in length.
     error LengthMismatch(uint256 requests, uint256 values);
     /// @notice A fulfilment timeout of zero, or above the maximum `max`.
     error InvalidTimeout(uint256 timeout, uint256 max);
+    /// @notice An acceptance window of zero, or above the maximum `max`.
+    error InvalidAcceptanceWindow(uint256 window, uint256 max);
+    /// @notice Request `id` was not accepted by the fulfiller, so it cannot be confirmed.
+    error NotAccepted(uint256 id);
+    /// @notice Request `id` was already accepted, until `acceptedUntil`; an acceptance is never renewed.
+    error AlreadyAccepted(uint256 id, uint256 acceptedUntil);
+    /// @notice Only `surplus` of `token` is held beyond the open requests; `requested` is more.
+    error RescueExceedsSurplus(address token, uint256 surplus, uint256 requested);
 
     // ---------------------------------------------------------------- events
 
@@ -81,11 +90,19 @@ interface IRedemptionGateway {
         uint8 flags,
         bytes32 deliveryRef
     );
+    /// @notice The fulfiller accepted request `id`: its owner cannot cancel it before `acceptedUntil`.
+    event RedemptionAccepted(uint256 indexed id, uint40 acceptedUntil);
+    /// @notice A batch rejection left request `id` open because `owner` cannot receive ZON now.
+    event RejectionSkipped(uint256 indexed id, address indexed owner);
+    /// @notice Accepted requests stay uncancellable for `window` seconds from their acceptance.
+    event AcceptanceWindowSet(uint256 window);
+    /// @notice `amount` of `token` held beyond the open requests (sent by mistake) went to `to`.
+    event TokensRescued(address indexed token, address indexed to, uint256 amount);
     /// @notice Request `id` was fulfilled; its `amount` ZON were burned; `receiptHash` records the delivery.
     event RedemptionFulfilled(uint256 indexed id, uint96 amount, bytes32 receiptHash);
     /// @notice Request `id` was rejected with `reasonCode`; its ZON and stock went back.
     event RedemptionRejected(uint256 indexed id, uint96 amount, uint16 reasonCode);
-    /// @notice The owner cancelled request `id` after the timeout; its ZON and stock went back.
+    /// @notice The owner cancelled request `id` after its timeout (and acceptance deadline); ZON and stock went back.
     event RedemptionCancelled(uint256 indexed id, uint96 amount);
     /// @notice New requests may be cancelled `timeout` seconds after they are made.
     event FulfilmentTimeoutSet(uint256 timeout);
@@ -100,6 +117,16 @@ interface IRedemptionGateway {
     /// @notice Sets the fulfilment timeout for requests made from now on.
     /// @param timeout Seconds after which an unfulfilled request may be cancelled by its owner.
     function setFulfilmentTimeout(uint256 timeout) external;
+
+    /// @notice Sets the acceptance window for acceptances made from now on.
+    /// @param window Seconds an accepted request stays uncancellable (at most `MAX_ACCEPTANCE_WINDOW`).
+    function setAcceptanceWindow(uint256 window) external;
+
+    /// @notice The admin sends tokens held beyond what open requests own (sent by mistake) to `to`.
+    /// @param token The token (for ZON, at most the balance minus `openTotal`).
+    /// @param to Recipient.
+    /// @param amount Amount.
+    function rescueERC20(address token, address to, uint256 amount) external;
 
     // ---------------------------------------------------------------- businesses
 
@@ -138,18 +165,24 @@ interface IRedemptionGateway {
         bytes32 s
     ) external returns (uint256 id);
 
-    /// @notice The owner takes back the ZON of a request still open after its timeout.
+    /// @notice The owner takes back the ZON of a request still open after its timeout and, if the fulfiller
+    /// accepted it, after its acceptance deadline.
     /// @param request The request as published.
     function cancel(Request calldata request) external;
 
     // ---------------------------------------------------------------- fulfilment
 
-    /// @notice Confirms a request: its ZON are burned.
+    /// @notice The fulfiller commits to requests before delivering them: none can be cancelled by its owner
+    /// until the acceptance deadline (now + the acceptance window). Once per request; not while paused.
+    /// @param requests The requests as published.
+    function accept(Request[] calldata requests) external;
+
+    /// @notice Confirms an accepted request: its ZON are burned (also while paused).
     /// @param request The request as published.
     /// @param receiptHash Hash of the delivery receipt.
     function confirm(Request calldata request, bytes32 receiptHash) external;
 
-    /// @notice Confirms many requests, burning their total once.
+    /// @notice Confirms many accepted requests, burning their total once (also while paused).
     /// @param requests The requests.
     /// @param receiptHashes One receipt hash per request.
     function confirmBatch(Request[] calldata requests, bytes32[] calldata receiptHashes) external;
@@ -159,7 +192,8 @@ interface IRedemptionGateway {
     /// @param reasonCode Why (the fulfilment service's code).
     function reject(Request calldata request, uint16 reasonCode) external;
 
-    /// @notice Rejects many requests.
+    /// @notice Rejects many requests; one whose owner cannot receive ZON now is skipped (`RejectionSkipped`)
+    /// and stays open.
     /// @param requests The requests.
     /// @param reasonCodes One reason per request.
     function rejectBatch(Request[] calldata requests, uint16[] calldata reasonCodes) external;
@@ -170,6 +204,19 @@ interface IRedemptionGateway {
     /// @param id Request id.
     /// @return True while neither fulfilled, rejected nor cancelled.
     function isOpen(uint256 id) external view returns (bool);
+
+    /// @notice When the acceptance of request `id` ends (zero: not accepted, or not open).
+    /// @param id Request id.
+    /// @return Unix time.
+    function acceptedUntil(uint256 id) external view returns (uint256);
+
+    /// @notice The ZON owed to open requests (the gateway's balance, unless some was sent by mistake).
+    /// @return ZON wei.
+    function openTotal() external view returns (uint256);
+
+    /// @notice The acceptance window, in seconds.
+    /// @return Seconds.
+    function acceptanceWindow() external view returns (uint256);
 
     /// @notice The SKU `sku`.
     /// @param sku SKU number.

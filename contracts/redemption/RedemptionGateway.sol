@@ -8,18 +8,22 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IRedemptionGateway} from "../interfaces/IRedemptionGateway.sol";
+import {IZonCoin} from "../interfaces/IZonCoin.sol";
 
 /// @title RedemptionGateway
 /// @notice Businesses redeem ZON for catalogue SKUs (cloud credits, catalogue items, subscriptions). The
-/// price is locked in the gateway; the fulfilment service then confirms (the ZON is burned) or rejects
-/// (ZON and stock go back). A request still open after its timeout can be cancelled by its owner, so
-/// funds are never stuck. Each request ends exactly once.
-/// @dev A request is stored as one word: the hash of its fields, as the `RedemptionRequested` event
-/// publishes them. Settling a request takes the fields back in calldata, checks them against the hash and
-/// deletes the word. So a request costs one new storage word, a batch confirm one storage clear per item
-/// and one burn for the total, and the gateway's ZON balance always equals the sum of open requests.
-/// No reentrancy guard: the only external call is to the immutable ZonCoin token, which has no transfer
-/// hooks, and every function changes its state before that call.
+/// price is locked in the gateway. The fulfilment service accepts a request on chain before it delivers:
+/// from then until the acceptance deadline the owner cannot cancel, so nothing is delivered while its
+/// owner could still take the ZON back. It then confirms (the ZON is burned) or rejects (ZON and stock go
+/// back). A request may be cancelled by its owner once its fulfilment timeout and, if accepted, its
+/// acceptance deadline have passed, so funds are never stuck. Each request ends exactly once.
+/// @dev A request is stored as one word: the low 216 bits of the hash of its fields, as the
+/// `RedemptionRequested` event publishes them, and in the high 40 bits its acceptance deadline (zero
+/// until accepted). Settling a request takes the fields back in calldata, checks them against the hash and
+/// deletes the word. The sum of open requests (`openTotal`) shares Pausable's word with the request counter,
+/// so the gateway's ZON balance minus `openTotal` is exactly what was sent to it by mistake (rescuable).
+/// No reentrancy guard: the only external calls are to the immutable ZonCoin token, which has no transfer
+/// hooks, and every function changes its state before them.
 contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedemptionGateway {
     using SafeERC20 for IERC20;
 
@@ -27,17 +31,25 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedempt
     bytes32 public constant CATALOGUE_ROLE = keccak256("CATALOGUE_ROLE");
     /// @notice Confirms and rejects requests (the fulfilment service).
     bytes32 public constant FULFILLER_ROLE = keccak256("FULFILLER_ROLE");
-    /// @notice Pauses new redemptions and confirmations (rejections and cancellations always work).
+    /// @notice Pauses new redemptions and acceptances (confirmations of accepted requests, rejections and
+    /// cancellations always work: what was delivered gets paid, and no ZON is stuck).
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
     /// @notice Longest fulfilment timeout the admin may set: 90 days.
     uint256 public constant MAX_FULFILMENT_TIMEOUT = 90 days;
+    /// @notice Longest acceptance window the admin may set: 30 days.
+    uint256 public constant MAX_ACCEPTANCE_WINDOW = 30 days;
     uint8 private constant TOOK_STOCK = 1;
     uint8 private constant COUNTS_TO_LIMIT = 2;
+    uint256 private constant HASH_BITS = 216;
+    bytes32 private constant HASH_MASK = bytes32(uint256(type(uint216).max));
 
-    // Packs into the word Pausable's `_paused` opens: a redemption reads and bumps it once.
+    // Packs into the word Pausable's `_paused` opens: a redemption reads and bumps it once, a settlement
+    // lowers the open total in it.
     uint64 private _nextRequestId;
     uint40 private _fulfilmentTimeout;
+    uint40 private _acceptanceWindow;
+    uint96 private _openTotal;
 
     mapping(uint32 sku => Sku) private _skus;
     mapping(uint256 id => bytes32 requestHash) private _open;
@@ -50,14 +62,17 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedempt
     /// @param admin Default admin (governance).
     /// @param adminTransferDelay Delay of a two-step admin transfer, in seconds.
     /// @param fulfilmentTimeout_ Seconds after which an open request may be cancelled by its owner.
+    /// @param acceptanceWindow_ Seconds an accepted request stays uncancellable for the fulfiller to deliver.
     constructor(
         IERC20 token_,
         address admin,
         uint48 adminTransferDelay,
-        uint256 fulfilmentTimeout_
+        uint256 fulfilmentTimeout_,
+        uint256 acceptanceWindow_
     ) AccessControlDefaultAdminRules(adminTransferDelay, admin) {
         token = token_;
         _setFulfilmentTimeout(fulfilmentTimeout_);
+        _setAcceptanceWindow(acceptanceWindow_);
     }
 
     // ------------------------------------------------------------------ catalogue
@@ -79,6 +94,11 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedempt
     /// @inheritdoc IRedemptionGateway
     function setFulfilmentTimeout(uint256 timeout) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setFulfilmentTimeout(timeout);
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function setAcceptanceWindow(uint256 window) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setAcceptanceWindow(window);
     }
 
     // ------------------------------------------------------------------ businesses
@@ -114,9 +134,11 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedempt
     /// @inheritdoc IRedemptionGateway
     function cancel(Request calldata request) external {
         if (msg.sender != request.owner) revert NotRequestOwner(request.id, request.owner);
-        if (block.timestamp <= request.cancelAfter) revert CancelTooEarly(request.id, request.cancelAfter);
-        _close(request);
+        uint256 acceptedTill = _close(request);
+        uint256 unlocksAt = acceptedTill > request.cancelAfter ? acceptedTill : request.cancelAfter;
+        if (block.timestamp <= unlocksAt) revert CancelTooEarly(request.id, unlocksAt);
         _giveBack(request);
+        _lowerOpenTotal(request.amount);
         emit RedemptionCancelled(request.id, request.amount);
         token.safeTransfer(request.owner, request.amount);
     }
@@ -124,8 +146,22 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedempt
     // ------------------------------------------------------------------ fulfilment
 
     /// @inheritdoc IRedemptionGateway
-    function confirm(Request calldata request, bytes32 receiptHash) external whenNotPaused onlyRole(FULFILLER_ROLE) {
-        _close(request);
+    function accept(Request[] calldata requests) external whenNotPaused onlyRole(FULFILLER_ROLE) {
+        uint40 until = uint40(block.timestamp) + _acceptanceWindow;
+        for (uint256 i; i < requests.length; ++i) {
+            Request calldata request = requests[i];
+            uint256 previous = _openAcceptedUntil(request);
+            // Once only: a fulfiller that could renew its acceptance could lock the ZON forever.
+            if (previous != 0) revert AlreadyAccepted(request.id, previous);
+            _open[request.id] |= bytes32(uint256(until) << HASH_BITS);
+            emit RedemptionAccepted(request.id, until);
+        }
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function confirm(Request calldata request, bytes32 receiptHash) external onlyRole(FULFILLER_ROLE) {
+        _closeAccepted(request);
+        _lowerOpenTotal(request.amount);
         emit RedemptionFulfilled(request.id, request.amount, receiptHash);
         ERC20Burnable(address(token)).burn(request.amount);
     }
@@ -134,34 +170,58 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedempt
     function confirmBatch(
         Request[] calldata requests,
         bytes32[] calldata receiptHashes
-    ) external whenNotPaused onlyRole(FULFILLER_ROLE) {
+    ) external onlyRole(FULFILLER_ROLE) {
         if (requests.length != receiptHashes.length) revert LengthMismatch(requests.length, receiptHashes.length);
         uint256 total;
         for (uint256 i; i < requests.length; ++i) {
             Request calldata request = requests[i];
-            _close(request);
+            _closeAccepted(request);
             total += request.amount;
             emit RedemptionFulfilled(request.id, request.amount, receiptHashes[i]);
         }
+        _lowerOpenTotal(total);
         ERC20Burnable(address(token)).burn(total);
     }
 
     /// @inheritdoc IRedemptionGateway
     function reject(Request calldata request, uint16 reasonCode) external onlyRole(FULFILLER_ROLE) {
-        _reject(request, reasonCode);
+        _close(request);
+        _lowerOpenTotal(request.amount);
+        _refund(request, reasonCode);
     }
 
     /// @inheritdoc IRedemptionGateway
     function rejectBatch(Request[] calldata requests, uint16[] calldata reasonCodes) external onlyRole(FULFILLER_ROLE) {
         if (requests.length != reasonCodes.length) revert LengthMismatch(requests.length, reasonCodes.length);
+        uint256 total;
         for (uint256 i; i < requests.length; ++i) {
-            _reject(requests[i], reasonCodes[i]);
+            Request calldata request = requests[i];
+            // An owner who cannot receive (frozen, not allowlisted) would revert everyone's refund: that
+            // request stays open, for a later reject or the owner's cancel once it can receive again.
+            if (!IZonCoin(address(token)).canReceive(request.owner)) {
+                _openAcceptedUntil(request);
+                emit RejectionSkipped(request.id, request.owner);
+                continue;
+            }
+            _close(request);
+            total += request.amount;
+            _refund(request, reasonCodes[i]);
         }
+        _lowerOpenTotal(total);
     }
 
     // ------------------------------------------------------------------ operations
 
-    /// @notice Pauses new redemptions and confirmations.
+    /// @inheritdoc IRedemptionGateway
+    function rescueERC20(address tokenAddress, address to, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        uint256 surplus = IERC20(tokenAddress).balanceOf(address(this));
+        if (tokenAddress == address(token)) surplus -= _openTotal;
+        if (amount > surplus) revert RescueExceedsSurplus(tokenAddress, surplus, amount);
+        emit TokensRescued(tokenAddress, to, amount);
+        IERC20(tokenAddress).safeTransfer(to, amount);
+    }
+
+    /// @notice Pauses new redemptions and acceptances.
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
     }
@@ -176,6 +236,21 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedempt
     /// @inheritdoc IRedemptionGateway
     function isOpen(uint256 id) external view returns (bool) {
         return _open[id] != bytes32(0);
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function acceptedUntil(uint256 id) external view returns (uint256) {
+        return uint256(_open[id]) >> HASH_BITS;
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function openTotal() external view returns (uint256) {
+        return _openTotal;
+    }
+
+    /// @inheritdoc IRedemptionGateway
+    function acceptanceWindow() external view returns (uint256) {
+        return _acceptanceWindow;
     }
 
     /// @inheritdoc IRedemptionGateway
@@ -226,23 +301,50 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedempt
             _redeemed[skuId][msg.sender] = wouldHave;
             flags |= COUNTS_TO_LIMIT;
         }
+        _raiseOpenTotal(total);
         id = _nextRequestId++;
         uint40 cancelAfter = uint40(block.timestamp) + _fulfilmentTimeout;
         Request memory request = Request(id, msg.sender, skuId, quantity, uint96(total), cancelAfter, flags);
-        _open[id] = keccak256(abi.encode(request));
+        _open[id] = keccak256(abi.encode(request)) & HASH_MASK;
         emit RedemptionRequested(id, msg.sender, skuId, quantity, uint96(total), cancelAfter, flags, deliveryRef);
         token.safeTransferFrom(msg.sender, address(this), total);
     }
 
-    /// @dev Ends an open request exactly once: its fields must hash to what was stored.
-    function _close(Request calldata request) private {
+    function _hash(Request calldata request) private pure returns (bytes32) {
+        return keccak256(abi.encode(request)) & HASH_MASK;
+    }
+
+    /// @dev Checks that `request` is open with these fields; returns its acceptance deadline (0: none).
+    function _openAcceptedUntil(Request calldata request) private view returns (uint256 acceptedUntil_) {
         bytes32 stored = _open[request.id];
-        if (stored == bytes32(0) || stored != keccak256(abi.encode(request))) revert RequestNotOpen(request.id);
+        if (stored == bytes32(0) || stored & HASH_MASK != _hash(request)) revert RequestNotOpen(request.id);
+        return uint256(stored) >> HASH_BITS;
+    }
+
+    /// @dev Ends an open request exactly once: its fields must hash to what was stored.
+    function _close(Request calldata request) private returns (uint256 acceptedUntil_) {
+        acceptedUntil_ = _openAcceptedUntil(request);
         delete _open[request.id];
     }
 
-    function _reject(Request calldata request, uint16 reasonCode) private {
-        _close(request);
+    function _closeAccepted(Request calldata request) private {
+        if (_close(request) == 0) revert NotAccepted(request.id);
+    }
+
+    function _raiseOpenTotal(uint256 amount) private {
+        uint256 raised = uint256(_openTotal) + amount;
+        if (raised > type(uint96).max) revert TotalTooLarge(raised);
+        _openTotal = uint96(raised);
+    }
+
+    function _lowerOpenTotal(uint256 amount) private {
+        unchecked {
+            // Every settled amount was added when its request was made.
+            _openTotal -= uint96(amount);
+        }
+    }
+
+    function _refund(Request calldata request, uint16 reasonCode) private {
         _giveBack(request);
         emit RedemptionRejected(request.id, request.amount, reasonCode);
         token.safeTransfer(request.owner, request.amount);
@@ -263,5 +365,12 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedempt
         if (timeout == 0 || timeout > MAX_FULFILMENT_TIMEOUT) revert InvalidTimeout(timeout, MAX_FULFILMENT_TIMEOUT);
         _fulfilmentTimeout = uint40(timeout);
         emit FulfilmentTimeoutSet(timeout);
+    }
+
+    function _setAcceptanceWindow(uint256 window) private {
+        if (window == 0 || window > MAX_ACCEPTANCE_WINDOW)
+            revert InvalidAcceptanceWindow(window, MAX_ACCEPTANCE_WINDOW);
+        _acceptanceWindow = uint40(window);
+        emit AcceptanceWindowSet(window);
     }
 }

@@ -6,7 +6,10 @@ import type { FulfilmentAdapter, FulfilmentContext, FulfilmentOutcome } from "./
 
 /** One delivery in the ledger: a JSON line. */
 export interface LedgerEntry {
-  redemptionId: string;
+  /** Chain id, gateway and request id. */
+  redemptionKey: string;
+  /** The exact request delivered (its hash), so a different request under the same key gets its own. */
+  requestHash: string;
   owner: string;
   sku: string;
   quantity: string;
@@ -19,19 +22,24 @@ export const FILE_ADAPTER_REASONS = { skuNotDeliverable: 1 } as const;
 
 /**
  * The demo's and tests' fulfilment adapter: issues a cloud-credit code per redemption into a JSON-lines
- * ledger. Idempotent on the redemption id: asked again, it returns the entry it already wrote. Each entry
- * is appended synchronously before the answer, so a crash after it never loses a delivery.
+ * ledger. Idempotent on (redemption key, request hash): asked again for the same request, it returns the
+ * entry it already wrote; a different request under the same key (a reorganisation, a second gateway
+ * sharing the ledger by mistake) gets its own delivery, and the orphaned one is logged for the operator.
+ * Each entry is appended synchronously before the answer, so a crash after it never loses a delivery.
  */
 export class FileLedgerAdapter implements FulfilmentAdapter {
   private readonly entries = new Map<string, LedgerEntry>();
+  private readonly byKey = new Map<string, LedgerEntry>();
 
   /**
    * @param ledgerFile The JSON-lines ledger (created if missing).
    * @param deliverableSkus The SKUs this adapter can deliver; others are refused.
+   * @param warn Told about deliveries made for a request that is no longer the one under its key.
    */
   constructor(
     readonly ledgerFile: string,
     private readonly deliverableSkus: ReadonlySet<bigint>,
+    private readonly warn: (message: string) => void = () => undefined,
   ) {
     if (existsSync(ledgerFile)) {
       readFileSync(ledgerFile, "utf8")
@@ -44,9 +52,16 @@ export class FileLedgerAdapter implements FulfilmentAdapter {
           } catch {
             throw new Error(`${ledgerFile} line ${i + 1}: not valid JSON`);
           }
-          this.entries.set(entry.redemptionId, entry);
+          if (typeof entry.redemptionKey !== "string" || typeof entry.requestHash !== "string")
+            throw new Error(`${ledgerFile} line ${i + 1}: no redemptionKey or requestHash`);
+          this.remember(entry);
         });
     }
+  }
+
+  async findDelivery(_request: RedemptionRequest, context: FulfilmentContext): Promise<string | undefined> {
+    const entry = this.entries.get(FileLedgerAdapter.idOf(context));
+    return entry && receiptHashOf(entry);
   }
 
   async fulfil(request: RedemptionRequest, context: FulfilmentContext): Promise<FulfilmentOutcome> {
@@ -57,10 +72,18 @@ export class FileLedgerAdapter implements FulfilmentAdapter {
         reason: `SKU ${request.sku} is not deliverable`,
       };
     }
-    let entry = this.entries.get(context.redemptionId);
+    let entry = this.entries.get(FileLedgerAdapter.idOf(context));
     if (!entry) {
+      const orphan = this.byKey.get(context.redemptionKey);
+      if (orphan) {
+        this.warn(
+          `${context.redemptionKey}: the ledger's delivery ${orphan.code} was for request ${orphan.requestHash}, ` +
+            `which the chain no longer holds under this key (reorganisation?); delivering ${context.requestHash} anew`,
+        );
+      }
       entry = {
-        redemptionId: context.redemptionId,
+        redemptionKey: context.redemptionKey,
+        requestHash: context.requestHash,
         owner: request.owner,
         sku: request.sku.toString(),
         quantity: request.quantity.toString(),
@@ -68,13 +91,27 @@ export class FileLedgerAdapter implements FulfilmentAdapter {
         deliveryRef: context.deliveryRef,
       };
       appendFileSync(this.ledgerFile, JSON.stringify(entry) + "\n", { flush: true });
-      this.entries.set(entry.redemptionId, entry);
+      this.remember(entry);
     }
-    return { delivered: true, receiptHash: keccakOfText(JSON.stringify(entry)) };
+    return { delivered: true, receiptHash: receiptHashOf(entry) };
   }
 
   /** The ledger's entries, in file order. */
   ledger(): LedgerEntry[] {
     return [...this.entries.values()];
   }
+
+  private remember(entry: LedgerEntry) {
+    this.entries.set(`${entry.redemptionKey}/${entry.requestHash}`, entry);
+    this.byKey.set(entry.redemptionKey, entry);
+  }
+
+  private static idOf(context: FulfilmentContext) {
+    return `${context.redemptionKey}/${context.requestHash}`;
+  }
+}
+
+/** What the gateway records of a delivery: the hash of its ledger line. */
+function receiptHashOf(entry: LedgerEntry): string {
+  return keccakOfText(JSON.stringify(entry));
 }

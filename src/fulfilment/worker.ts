@@ -1,9 +1,15 @@
+import { AbiCoder, isError, keccak256, type ContractTransactionResponse } from "ethers";
 import type { RedemptionGateway } from "../../typechain-types";
 import { requestFromEvent, type RedemptionRequest } from "../redemption";
 
-/** What an adapter is told about a request; `redemptionId` is the idempotency key. */
+/**
+ * What an adapter is told about a request. `redemptionKey` (chain id, gateway, request id) is the
+ * idempotency key, and `requestHash` names the exact request: after a reorganisation, or with two gateways
+ * sharing a ledger, the same key may come back for a different request, which must get its own delivery.
+ */
 export interface FulfilmentContext {
-  redemptionId: string;
+  redemptionKey: string;
+  requestHash: string;
   deliveryRef: string;
 }
 
@@ -12,23 +18,32 @@ export type FulfilmentOutcome =
   { delivered: true; receiptHash: string } | { delivered: false; reasonCode: number; reason: string };
 
 /**
- * Turns a redemption into a cloud credit or an order. It must be idempotent on `redemptionId`: the worker
- * may call it again for a request it already delivered (after a crash before the on-chain confirmation),
- * and must then get the same delivery back, not a second one. Throwing means "try again later".
+ * Turns a redemption into a cloud credit or an order. It must be idempotent on (`redemptionKey`,
+ * `requestHash`): the worker may call it again for a request it already delivered (after a crash before
+ * the on-chain confirmation), and must then get the same delivery back, not a second one. Throwing means
+ * "try again later".
  */
 export interface FulfilmentAdapter {
   fulfil(request: RedemptionRequest, context: FulfilmentContext): Promise<FulfilmentOutcome>;
+  /** The delivery already made for this exact request, if any, without making one. */
+  findDelivery(request: RedemptionRequest, context: FulfilmentContext): Promise<string | undefined>;
 }
+
+/** Reason codes the worker itself rejects with (the adapter's own codes stay below 900). */
+export const WORKER_REASONS = {
+  /** The acceptance ran out before the request could be delivered with the safety margin. */
+  acceptanceLapsed: 900,
+} as const;
 
 export interface WorkerOptions {
   /** The gateway, connected to the fulfiller's signer. */
   gateway: RedemptionGateway;
   adapter: FulfilmentAdapter;
-  /** First block to scan for `RedemptionRequested`. */
+  /** First block to scan for `RedemptionRequested` (the deployment's block). */
   fromBlock: number;
   /** Blocks a request must be buried under before it is acted on. */
   confirmations: number;
-  /** Requests per confirm or reject transaction. */
+  /** Requests per accept, confirm or reject transaction. */
   batchSize?: number;
   /** Tries per RPC call before the round gives up (the next round starts over from the chain). */
   rpcAttempts?: number;
@@ -36,56 +51,182 @@ export interface WorkerOptions {
   backoff?: (attempt: number) => Promise<void>;
   /** Most blocks per log query. */
   blockRange?: number;
+  /**
+   * Seconds of acceptance a delivery must leave: a request is delivered only when its acceptance runs at
+   * least this long after the chain's latest block, so the confirmation lands before its owner can cancel.
+   */
+  safetyMarginSeconds?: number;
   log?: (message: string) => void;
 }
 
 export interface RoundReport {
   scannedTo: number;
+  accepted: bigint[];
   confirmed: bigint[];
   rejected: bigint[];
+  /** Left open for a later round: adapter errors, a paused gateway, owners who cannot receive a refund. */
   deferred: bigint[];
+  /** Items the chain refused on their own, isolated from their batch (the round went on without them). */
+  failed: Array<{ id: bigint; step: string; error: string }>;
 }
 
 // Starts above ethers' 250 ms request cache, so that a retry reaches the node again.
 const exponentialBackoff = (attempt: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** (attempt - 1))));
 
+const REQUEST_TUPLE = "tuple(uint256,address,uint32,uint32,uint96,uint40,uint8)";
+
+/** The hash the gateway keeps of a request (the full 256 bits; the contract stores its low 216). */
+export function requestHash(request: RedemptionRequest): string {
+  return keccak256(
+    AbiCoder.defaultAbiCoder().encode(
+      [REQUEST_TUPLE],
+      [
+        [
+          request.id,
+          request.owner,
+          request.sku,
+          request.quantity,
+          request.amount,
+          request.cancelAfter,
+          request.flags,
+        ],
+      ],
+    ),
+  );
+}
+
+interface Open {
+  request: RedemptionRequest;
+  context: FulfilmentContext;
+  acceptedUntil: bigint;
+}
+
+type Step = "accept" | "confirm" | "reject";
+interface Item {
+  request: RedemptionRequest;
+  value?: string | number;
+}
+
 /**
- * The fulfilment worker. The chain is its only state: each round reads the requests of the scanned
- * blocks, keeps those still open (`isOpen`), asks the adapter to deliver them, and confirms or rejects
- * them on chain in batches. Killed at any point and started again, it finds the same open requests and
- * the idempotent adapter hands back the same deliveries: nothing is fulfilled twice or forgotten.
+ * The fulfilment worker. The chain is its only state. Each round reads the requests of the scanned blocks
+ * and keeps those still open; it accepts the unaccepted ones on chain (one batched call: from then on
+ * their owners cannot cancel until the acceptance deadline), delivers only accepted requests whose
+ * acceptance leaves the safety margin, and confirms or rejects them in batches. A paused gateway gets no
+ * acceptances and no deliveries; deliveries already made are still confirmed. Killed at any point and
+ * started again, it finds the same open requests and the idempotent adapter hands back the same
+ * deliveries: nothing is fulfilled twice or forgotten. A batch the chain refuses is split until the
+ * refusing request is found; that request is reported and the rest goes through.
  */
 export class FulfilmentWorker {
   private readonly batchSize: number;
   private readonly rpcAttempts: number;
   private readonly backoff: (attempt: number) => Promise<void>;
   private readonly blockRange: number;
+  private readonly safetyMargin: bigint;
   private readonly log: (message: string) => void;
+  private keyPrefix?: string;
 
   constructor(private readonly options: WorkerOptions) {
     this.batchSize = options.batchSize ?? 20;
     this.rpcAttempts = options.rpcAttempts ?? 6;
     this.backoff = options.backoff ?? exponentialBackoff;
     this.blockRange = options.blockRange ?? 5_000;
+    this.safetyMargin = BigInt(options.safetyMarginSeconds ?? 600);
     this.log = options.log ?? (() => undefined);
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
       throw new Error(`batchSize: ${this.batchSize} is not a positive whole number`);
     if (!Number.isInteger(options.confirmations) || options.confirmations < 0) {
       throw new Error(`confirmations: ${options.confirmations} is not a whole number of blocks`);
     }
+    if (this.safetyMargin < 0n)
+      throw new Error(`safetyMarginSeconds: ${options.safetyMarginSeconds} is negative`);
   }
 
   /** One pass over the confirmed blocks from `fromBlock`; returns what it did. */
   async runOnce(): Promise<RoundReport> {
-    const { gateway, adapter } = this.options;
-    const head = await this.rpc("eth_blockNumber", () => gateway.runner!.provider!.getBlockNumber());
+    const { gateway } = this.options;
+    const provider = gateway.runner!.provider!;
+    const head = await this.rpc("eth_blockNumber", () => provider.getBlockNumber());
     const scannedTo = head - this.options.confirmations;
-    const report: RoundReport = { scannedTo, confirmed: [], rejected: [], deferred: [] };
+    const report: RoundReport = {
+      scannedTo,
+      accepted: [],
+      confirmed: [],
+      rejected: [],
+      deferred: [],
+      failed: [],
+    };
     if (scannedTo < this.options.fromBlock) return report;
 
-    const toConfirm: Array<{ request: RedemptionRequest; receiptHash: string }> = [];
-    const toReject: Array<{ request: RedemptionRequest; reasonCode: number }> = [];
+    const open = await this.openRequests(scannedTo);
+    const paused = await this.rpc("paused", () => gateway.paused());
+    if (paused) this.log("the gateway is paused: no acceptances and no new deliveries this round");
+
+    const unaccepted = open.filter((o) => o.acceptedUntil === 0n);
+    if (!paused && unaccepted.length > 0) {
+      const accepted = await this.send("accept", unaccepted, report);
+      report.accepted.push(...accepted);
+      for (const o of unaccepted) {
+        if (accepted.includes(o.request.id))
+          o.acceptedUntil = await this.rpc("acceptedUntil", () => gateway.acceptedUntil(o.request.id));
+      }
+    }
+
+    const now = BigInt((await this.rpc("latest block", () => provider.getBlock("latest")))!.timestamp);
+    const toConfirm: Item[] = [];
+    const toReject: Item[] = [];
+    for (const o of open) {
+      const { request, context } = o;
+      if (o.acceptedUntil === 0n) {
+        report.deferred.push(request.id);
+        continue;
+      }
+      const made = await this.options.adapter.findDelivery(request, context);
+      if (made !== undefined) {
+        toConfirm.push({ request, value: made });
+        continue;
+      }
+      if (paused) {
+        report.deferred.push(request.id);
+        continue;
+      }
+      if (o.acceptedUntil - now < this.safetyMargin) {
+        this.log(
+          `request ${request.id}: acceptance ends at ${o.acceptedUntil}, too close to deliver safely; rejecting`,
+        );
+        toReject.push({ request, value: WORKER_REASONS.acceptanceLapsed });
+        continue;
+      }
+      let outcome: FulfilmentOutcome;
+      try {
+        outcome = await this.options.adapter.fulfil(request, context);
+      } catch (error) {
+        this.log(
+          `request ${request.id}: adapter failed (${(error as Error).message}); left for the next round`,
+        );
+        report.deferred.push(request.id);
+        continue;
+      }
+      if (outcome.delivered) toConfirm.push({ request, value: outcome.receiptHash });
+      else {
+        this.log(`request ${request.id}: refused by the adapter (${outcome.reasonCode}: ${outcome.reason})`);
+        toReject.push({ request, value: outcome.reasonCode });
+      }
+    }
+    report.confirmed.push(...(await this.send("confirm", toConfirm, report)));
+    report.rejected.push(...(await this.send("reject", toReject, report)));
+    return report;
+  }
+
+  /** The open requests of the scanned blocks, with their idempotency context and acceptance. */
+  private async openRequests(scannedTo: number): Promise<Open[]> {
+    const { gateway } = this.options;
+    if (this.keyPrefix === undefined) {
+      const { chainId } = await this.rpc("eth_chainId", () => gateway.runner!.provider!.getNetwork());
+      this.keyPrefix = `${chainId}:${(await gateway.getAddress()).toLowerCase()}:`;
+    }
+    const open: Open[] = [];
     for (let from = this.options.fromBlock; from <= scannedTo; from += this.blockRange) {
       const to = Math.min(scannedTo, from + this.blockRange - 1);
       const logs = await this.rpc("queryFilter", () =>
@@ -94,86 +235,124 @@ export class FulfilmentWorker {
       for (const log of logs) {
         const { request, deliveryRef } = requestFromEvent(log);
         if (!(await this.rpc("isOpen", () => gateway.isOpen(request.id)))) continue;
-        let outcome: FulfilmentOutcome;
-        try {
-          outcome = await adapter.fulfil(request, { redemptionId: request.id.toString(), deliveryRef });
-        } catch (error) {
-          this.log(
-            `request ${request.id}: adapter failed (${(error as Error).message}); left for the next round`,
-          );
-          report.deferred.push(request.id);
-          continue;
-        }
-        if (outcome.delivered) toConfirm.push({ request, receiptHash: outcome.receiptHash });
-        else {
-          this.log(
-            `request ${request.id}: refused by the adapter (${outcome.reasonCode}: ${outcome.reason})`,
-          );
-          toReject.push({ request, reasonCode: outcome.reasonCode });
-        }
+        const acceptedUntil = await this.rpc("acceptedUntil", () => gateway.acceptedUntil(request.id));
+        open.push({
+          request,
+          acceptedUntil,
+          context: {
+            redemptionKey: this.keyPrefix + request.id.toString(),
+            requestHash: requestHash(request),
+            deliveryRef,
+          },
+        });
       }
     }
-    for (let i = 0; i < toConfirm.length; i += this.batchSize) {
-      const batch = toConfirm.slice(i, i + this.batchSize);
-      report.confirmed.push(
-        ...(await this.settle(
-          "confirm",
-          batch.map((b) => b.request),
-          batch.map((b) => b.receiptHash),
-        )),
-      );
+    return open;
+  }
+
+  /** Sends `items` in batches; returns the ids the chain took (a reject batch's skipped ones excluded). */
+  private async send(step: Step, items: Item[], report: RoundReport): Promise<bigint[]> {
+    const done: bigint[] = [];
+    for (let i = 0; i < items.length; i += this.batchSize) {
+      done.push(...(await this.sendIsolating(step, items.slice(i, i + this.batchSize), report)));
     }
-    for (let i = 0; i < toReject.length; i += this.batchSize) {
-      const batch = toReject.slice(i, i + this.batchSize);
-      report.rejected.push(
-        ...(await this.settle(
-          "reject",
-          batch.map((b) => b.request),
-          batch.map((b) => b.reasonCode),
-        )),
-      );
-    }
-    return report;
+    return done;
   }
 
   /**
-   * Sends one batch. A request may have closed meanwhile (its owner cancelled it, or a previous attempt
-   * landed although its answer was lost), which reverts the batch: the batch is then sent again with only
-   * the requests still open.
+   * Sends one batch. When it reverts, the requests that closed meanwhile (an owner's cancel, or an earlier
+   * attempt that landed although its answer was lost) are dropped and the rest is split in halves, down to
+   * the one request the chain refuses, which is reported in `failed` while the others go through.
    */
-  private async settle(
-    kind: "confirm" | "reject",
-    requests: RedemptionRequest[],
-    values: Array<string | number>,
+  private async sendIsolating(
+    step: Step,
+    items: Item[],
+    report: RoundReport,
+    attempt = 1,
   ): Promise<bigint[]> {
-    const { gateway } = this.options;
-    let pending = requests.map((request, i) => ({ request, value: values[i] }));
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      try {
-        const tx =
-          kind === "confirm"
-            ? await gateway.confirmBatch(
-                pending.map((p) => p.request),
-                pending.map((p) => p.value as string),
-              )
-            : await gateway.rejectBatch(
-                pending.map((p) => p.request),
-                pending.map((p) => p.value as number),
-              );
-        await tx.wait();
-        this.log(`${kind}ed ${pending.map((p) => p.request.id).join(", ")} in ${tx.hash}`);
-        return pending.map((p) => p.request.id);
-      } catch (error) {
-        if (attempt >= this.rpcAttempts) throw error;
-        this.log(`${kind} batch failed (${(error as Error).message.split("\n")[0]}); retrying`);
-        await this.backoff(attempt);
-        const stillOpen = await Promise.all(
-          pending.map((p) => this.rpc("isOpen", () => gateway.isOpen(p.request.id))),
+    if (items.length === 0) return [];
+    try {
+      return await this.sendBatch(step, items, report);
+    } catch (error) {
+      const message = (error as Error).message.split("\n")[0];
+      // The chain refused it (revert data came back), as opposed to a node or network fault.
+      const reverted = isError(error, "CALL_EXCEPTION") && error.data != null;
+      // A node or network fault, not the chain refusing: the same batch is sent again after a pause.
+      if (!reverted && attempt >= this.rpcAttempts) throw error;
+      if (!reverted) await this.backoff(attempt);
+      const still = await this.stillPending(step, items);
+      if (!reverted || still.length < items.length) {
+        this.log(
+          `${step} batch failed (${message}); ${items.length - still.length} request(s) closed meanwhile`,
         );
-        pending = pending.filter((_, i) => stillOpen[i]);
+        return this.sendIsolating(step, still, report, reverted ? 1 : attempt + 1);
+      }
+      if (items.length === 1) {
+        this.log(`request ${items[0].request.id}: ${step} refused by the chain (${message}); left open`);
+        report.failed.push({ id: items[0].request.id, step, error: message });
+        return [];
+      }
+      const half = Math.ceil(items.length / 2);
+      return [
+        ...(await this.sendIsolating(step, items.slice(0, half), report)),
+        ...(await this.sendIsolating(step, items.slice(half), report)),
+      ];
+    }
+  }
+
+  private async sendBatch(step: Step, items: Item[], report: RoundReport): Promise<bigint[]> {
+    const { gateway } = this.options;
+    const requests = items.map((i) => i.request);
+    const tx =
+      step === "accept"
+        ? await gateway.accept(requests)
+        : step === "confirm"
+          ? await gateway.confirmBatch(
+              requests,
+              items.map((i) => i.value as string),
+            )
+          : await gateway.rejectBatch(
+              requests,
+              items.map((i) => i.value as number),
+            );
+    const receipt = await this.receiptOf(tx);
+    const skipped = new Set<bigint>();
+    for (const log of receipt?.logs ?? []) {
+      const parsed = gateway.interface.parseLog(log);
+      if (parsed?.name === "RejectionSkipped") skipped.add(parsed.args.id as bigint);
+    }
+    for (const id of skipped) {
+      this.log(`request ${id}: its owner cannot receive ZON now; the rejection waits for a later round`);
+      report.deferred.push(id);
+    }
+    const done = requests.map((r) => r.id).filter((id) => !skipped.has(id));
+    this.log(`${step}ed ${done.join(", ")} in ${tx.hash}`);
+    return done;
+  }
+
+  /** Waits for a sent transaction, retrying lost answers: a landed transaction is never taken for lost. */
+  private async receiptOf(tx: ContractTransactionResponse) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await tx.wait();
+      } catch (error) {
+        if (isError(error, "CALL_EXCEPTION") || attempt >= this.rpcAttempts) throw error;
+        await this.backoff(attempt);
       }
     }
-    return [];
+  }
+
+  /** The items of a failed batch that the step still applies to. */
+  private async stillPending(step: Step, items: Item[]): Promise<Item[]> {
+    const { gateway } = this.options;
+    const keep = await Promise.all(
+      items.map(async (item) => {
+        if (!(await this.rpc("isOpen", () => gateway.isOpen(item.request.id)))) return false;
+        if (step !== "accept") return true;
+        return (await this.rpc("acceptedUntil", () => gateway.acceptedUntil(item.request.id))) === 0n;
+      }),
+    );
+    return items.filter((_, i) => keep[i]);
   }
 
   /** Calls the node, retrying with backoff; the round fails only after `rpcAttempts` failures in a row. */
@@ -189,4 +368,37 @@ export class FulfilmentWorker {
       }
     }
   }
+}
+
+export interface LoopOptions {
+  /** Pause between rounds, in milliseconds. */
+  intervalMs: number;
+  /** Stop after this many rounds (default: until `signal` aborts). */
+  rounds?: number;
+  signal?: AbortSignal;
+  onReport?: (report: RoundReport) => void;
+  /** Told about a round that failed as a whole (the node unreachable, say); the loop goes on. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Runs rounds until `signal` aborts or `rounds` are done. A round that fails (the node down longer than
+ * the retries) is reported and the next round starts over from the chain: one bad round never ends it.
+ */
+export async function runWorkerLoop(worker: FulfilmentWorker, options: LoopOptions): Promise<number> {
+  let done = 0;
+  while (!options.signal?.aborted && (options.rounds === undefined || done < options.rounds)) {
+    try {
+      options.onReport?.(await worker.runOnce());
+    } catch (error) {
+      options.onError?.(error);
+    }
+    done++;
+    if (options.rounds !== undefined && done >= options.rounds) break;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, options.intervalMs);
+      options.signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+  return done;
 }

@@ -4,6 +4,7 @@ import { requestFromEvent, ROLES, type RedemptionRequest } from "../../src";
 import { ADMIN_DELAY, ONE_ZON } from "../helpers/fixtures";
 
 export const TIMEOUT = 3n * 86_400n;
+export const ACCEPTANCE = 86_400n; // an accepted request stays uncancellable for a day
 export const CREDIT = 1; // cloud credit, 10 ZON, unlimited
 export const HOODIE = 2; // catalogue item, 25 ZON, 3 in stock, 2 per account
 export const RETIRED = 3; // inactive
@@ -17,6 +18,7 @@ export async function gatewayFixture() {
     admin.address,
     ADMIN_DELAY,
     TIMEOUT,
+    ACCEPTANCE,
   ]);
   const gatewayAddress = await gateway.getAddress();
   await token.grantRole(ROLES.MINTER_ADMIN, admin.address);

@@ -19,6 +19,13 @@ describe("RedemptionGateway", function () {
     return f;
   }
 
+  /** Requests 0, 1 and 2, accepted by the fulfiller. */
+  async function acceptedRequestsFixture() {
+    const f = await openRequestsFixture();
+    await f.gateway.connect(f.fulfiller).accept(await Promise.all([0, 1, 2].map(f.requestOf)));
+    return f;
+  }
+
   describe("catalogue", function () {
     it("lists a SKU, emitting SkuUpdated", async function () {
       const { gateway, catalogue, sku } = await loadFixture(gatewayFixture);
@@ -50,7 +57,7 @@ describe("RedemptionGateway", function () {
     });
 
     it("lets a request made before delisting still be confirmed", async function () {
-      const { gateway, catalogue, fulfiller, sku, requestOf } = await loadFixture(openRequestsFixture);
+      const { gateway, catalogue, fulfiller, sku, requestOf } = await loadFixture(acceptedRequestsFixture);
       await gateway
         .connect(catalogue)
         .setSku(CREDIT, sku(KIND.CloudCredit, 10n * ONE_ZON, false, 0, 0, false));
@@ -237,7 +244,7 @@ describe("RedemptionGateway", function () {
 
   describe("confirm", function () {
     it("burns the locked ZON, emitting RedemptionFulfilled with the receipt hash", async function () {
-      const { gateway, token, fulfiller, requestOf } = await loadFixture(openRequestsFixture);
+      const { gateway, token, fulfiller, requestOf } = await loadFixture(acceptedRequestsFixture);
       const supply = await token.totalSupply();
       await expect(gateway.connect(fulfiller).confirm(await requestOf(0), RECEIPT))
         .to.emit(gateway, "RedemptionFulfilled")
@@ -249,13 +256,13 @@ describe("RedemptionGateway", function () {
     });
 
     it("keeps the units counted toward the account limit", async function () {
-      const { gateway, fulfiller, alice, requestOf } = await loadFixture(openRequestsFixture);
+      const { gateway, fulfiller, alice, requestOf } = await loadFixture(acceptedRequestsFixture);
       await gateway.connect(fulfiller).confirm(await requestOf(1), RECEIPT);
       expect(await gateway.redeemedBy(HOODIE, alice.address)).to.equal(2n);
     });
 
     it("rejects a second confirmation with RequestNotOpen", async function () {
-      const { gateway, fulfiller, requestOf } = await loadFixture(openRequestsFixture);
+      const { gateway, fulfiller, requestOf } = await loadFixture(acceptedRequestsFixture);
       const request = await requestOf(0);
       await gateway.connect(fulfiller).confirm(request, RECEIPT);
       await expect(gateway.connect(fulfiller).confirm(request, RECEIPT))
@@ -264,7 +271,7 @@ describe("RedemptionGateway", function () {
     });
 
     it("rejects a request whose amount was altered with RequestNotOpen", async function () {
-      const { gateway, fulfiller, requestOf } = await loadFixture(openRequestsFixture);
+      const { gateway, fulfiller, requestOf } = await loadFixture(acceptedRequestsFixture);
       const request = { ...(await requestOf(0)), amount: 1n };
       await expect(gateway.connect(fulfiller).confirm(request, RECEIPT))
         .to.be.revertedWithCustomError(gateway, "RequestNotOpen")
@@ -272,22 +279,23 @@ describe("RedemptionGateway", function () {
     });
 
     it("refuses confirmation to an account without the fulfiller role", async function () {
-      const { gateway, outsider, requestOf } = await loadFixture(openRequestsFixture);
+      const { gateway, outsider, requestOf } = await loadFixture(acceptedRequestsFixture);
       await expect(gateway.connect(outsider).confirm(await requestOf(0), RECEIPT))
         .to.be.revertedWithCustomError(gateway, "AccessControlUnauthorizedAccount")
         .withArgs(outsider.address, ROLES.FULFILLER);
     });
 
-    it("blocks confirmations while paused with EnforcedPause", async function () {
-      const { gateway, pauser, fulfiller, requestOf } = await loadFixture(openRequestsFixture);
+    it("confirms an accepted request while paused: what was delivered gets paid", async function () {
+      const { gateway, pauser, fulfiller, requestOf } = await loadFixture(acceptedRequestsFixture);
       await gateway.connect(pauser).pause();
-      await expect(
-        gateway.connect(fulfiller).confirm(await requestOf(0), RECEIPT),
-      ).to.be.revertedWithCustomError(gateway, "EnforcedPause");
+      await expect(gateway.connect(fulfiller).confirm(await requestOf(0), RECEIPT)).to.emit(
+        gateway,
+        "RedemptionFulfilled",
+      );
     });
 
     it("confirms a batch, burning the total once", async function () {
-      const { gateway, token, fulfiller, requestOf } = await loadFixture(openRequestsFixture);
+      const { gateway, token, fulfiller, requestOf } = await loadFixture(acceptedRequestsFixture);
       const requests = await Promise.all([0, 1, 2].map(requestOf));
       await expect(
         gateway.connect(fulfiller).confirmBatch(requests, [RECEIPT, RECEIPT, ZeroHash]),
@@ -295,7 +303,7 @@ describe("RedemptionGateway", function () {
     });
 
     it("reverts a batch holding a settled request with RequestNotOpen", async function () {
-      const { gateway, fulfiller, requestOf } = await loadFixture(openRequestsFixture);
+      const { gateway, fulfiller, requestOf } = await loadFixture(acceptedRequestsFixture);
       const requests = await Promise.all([0, 1].map(requestOf));
       await gateway.connect(fulfiller).confirm(requests[1], RECEIPT);
       await expect(gateway.connect(fulfiller).confirmBatch(requests, [RECEIPT, RECEIPT]))
@@ -303,23 +311,24 @@ describe("RedemptionGateway", function () {
         .withArgs(1n);
     });
 
-    it("blocks batch confirmations while paused with EnforcedPause", async function () {
-      const { gateway, pauser, fulfiller, requestOf } = await loadFixture(openRequestsFixture);
+    it("confirms a batch of accepted requests while paused", async function () {
+      const { gateway, pauser, fulfiller, requestOf } = await loadFixture(acceptedRequestsFixture);
       await gateway.connect(pauser).pause();
-      await expect(
-        gateway.connect(fulfiller).confirmBatch([await requestOf(0)], [RECEIPT]),
-      ).to.be.revertedWithCustomError(gateway, "EnforcedPause");
+      await expect(gateway.connect(fulfiller).confirmBatch([await requestOf(0)], [RECEIPT])).to.emit(
+        gateway,
+        "RedemptionFulfilled",
+      );
     });
 
     it("refuses batch confirmation to an account without the fulfiller role", async function () {
-      const { gateway, outsider, requestOf } = await loadFixture(openRequestsFixture);
+      const { gateway, outsider, requestOf } = await loadFixture(acceptedRequestsFixture);
       await expect(gateway.connect(outsider).confirmBatch([await requestOf(0)], [RECEIPT]))
         .to.be.revertedWithCustomError(gateway, "AccessControlUnauthorizedAccount")
         .withArgs(outsider.address, ROLES.FULFILLER);
     });
 
     it("rejects a confirmation batch of mismatched arrays with LengthMismatch", async function () {
-      const { gateway, fulfiller, requestOf } = await loadFixture(openRequestsFixture);
+      const { gateway, fulfiller, requestOf } = await loadFixture(acceptedRequestsFixture);
       await expect(gateway.connect(fulfiller).confirmBatch([await requestOf(0)], []))
         .to.be.revertedWithCustomError(gateway, "LengthMismatch")
         .withArgs(1n, 0n);
@@ -372,7 +381,7 @@ describe("RedemptionGateway", function () {
     });
 
     it("refuses to reject a confirmed request with RequestNotOpen", async function () {
-      const { gateway, fulfiller, requestOf } = await loadFixture(openRequestsFixture);
+      const { gateway, fulfiller, requestOf } = await loadFixture(acceptedRequestsFixture);
       const request = await requestOf(0);
       await gateway.connect(fulfiller).confirm(request, RECEIPT);
       await expect(gateway.connect(fulfiller).reject(request, 1))
@@ -450,7 +459,7 @@ describe("RedemptionGateway", function () {
     });
 
     it("refuses to cancel a fulfilled request with RequestNotOpen", async function () {
-      const { gateway, fulfiller, alice, requestOf } = await loadFixture(openRequestsFixture);
+      const { gateway, fulfiller, alice, requestOf } = await loadFixture(acceptedRequestsFixture);
       const request = await requestOf(0);
       await gateway.connect(fulfiller).confirm(request, RECEIPT);
       await time.increaseTo(request.cancelAfter + 1n);

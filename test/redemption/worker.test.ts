@@ -1,16 +1,27 @@
-import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { mkdtemp, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { BrowserProvider, ZeroHash, type Eip1193Provider } from "ethers";
 import hre, { ethers } from "hardhat";
-import { FileLedgerAdapter, FulfilmentWorker, type FulfilmentAdapter, type LedgerEntry } from "../../src";
+import {
+  FileLedgerAdapter,
+  FulfilmentWorker,
+  requestHash,
+  runWorkerLoop,
+  WORKER_REASONS,
+  type FulfilmentAdapter,
+  type LedgerEntry,
+  type RedemptionRequest,
+} from "../../src";
 import type { RedemptionGateway } from "../../typechain-types";
 import { ONE_ZON } from "../helpers/fixtures";
-import { CREDIT, gatewayFixture, HOODIE } from "./fixture";
+import { ACCEPTANCE, CREDIT, gatewayFixture, HOODIE, TIMEOUT } from "./fixture";
 
 const CONFIRMATIONS = 2;
+const MARGIN = 600n;
+const CHAIN_ID = 31337n;
 const noWait = async () => undefined;
 
 describe("fulfilment worker", function () {
@@ -28,6 +39,7 @@ describe("fulfilment worker", function () {
         fromBlock,
         confirmations: CONFIRMATIONS,
         backoff: noWait,
+        safetyMarginSeconds: Number(MARGIN),
       });
     return { ...f, fromBlock, worker, asFulfiller: f.gateway.connect(f.fulfiller) };
   }
@@ -64,11 +76,11 @@ describe("fulfilment worker", function () {
   });
 
   it("writes one ledger line per delivered credit", async function () {
-    const { worker, adapter, asFulfiller, ledger, alice, bob } = await setup();
+    const { worker, adapter, asFulfiller, ledger, alice, bob, gatewayAddress } = await setup();
     await worker(asFulfiller, adapter()).runOnce();
-    expect((await ledger()).map((e) => [e.redemptionId, e.owner, e.quantity])).to.deep.equal([
-      ["0", alice.address, "2"],
-      ["1", bob.address, "1"],
+    expect((await ledger()).map((e) => [e.redemptionKey, e.owner, e.quantity])).to.deep.equal([
+      [`${CHAIN_ID}:${gatewayAddress.toLowerCase()}:0`, alice.address, "2"],
+      [`${CHAIN_ID}:${gatewayAddress.toLowerCase()}:1`, bob.address, "1"],
     ]);
   });
 
@@ -94,6 +106,7 @@ describe("fulfilment worker", function () {
     const file = adapter();
     let delivered = 0;
     const dying: FulfilmentAdapter = {
+      findDelivery: (request, context) => file.findDelivery(request, context),
       async fulfil(request, context) {
         await file.fulfil(request, context);
         delivered++;
@@ -106,7 +119,7 @@ describe("fulfilment worker", function () {
     // A new worker process: a fresh adapter reading the same ledger.
     const report = await worker(asFulfiller, adapter()).runOnce();
     expect(report.confirmed).to.deep.equal([0n, 1n]);
-    expect((await ledger()).map((e) => e.redemptionId)).to.deep.equal(["0", "1"]);
+    expect((await ledger()).map((e) => e.redemptionKey.split(":")[2])).to.deep.equal(["0", "1"]);
   });
 
   it("gets through an RPC endpoint that fails a quarter of its calls", async function () {
@@ -140,6 +153,7 @@ describe("fulfilment worker", function () {
     const file = adapter();
     let down = true;
     const flakyAdapter: FulfilmentAdapter = {
+      findDelivery: (request, context) => file.findDelivery(request, context),
       fulfil: (request, context) =>
         down && request.id === 1n
           ? Promise.reject(new Error("billing API down"))
@@ -151,24 +165,207 @@ describe("fulfilment worker", function () {
     expect([first.deferred, first.confirmed, second.confirmed]).to.deep.equal([[1n], [0n], [1n]]);
   });
 
-  it("skips a request its owner cancelled between the worker's read and its confirmation", async function () {
-    const { worker, adapter, asFulfiller, gateway, requestOf, alice } = await setup();
-    const file = adapter();
-    const cancelling: FulfilmentAdapter = {
-      async fulfil(request, context) {
-        if (request.id === 1n) {
-          const zero = await requestOf(0);
-          await hre.network.provider.request({
-            method: "evm_increaseTime",
-            params: [Number(zero.cancelAfter)],
-          });
-          await gateway.connect(alice).cancel(zero);
-        }
-        return file.fulfil(request, context);
-      },
-    };
-    const report = await worker(asFulfiller, cancelling).runOnce();
-    expect(report.confirmed).to.deep.equal([1n]);
+  it("skips a request its owner cancelled before the worker accepted it", async function () {
+    const { worker, adapter, asFulfiller, gateway, requestOf, alice, ledger } = await setup();
+    const zero = await requestOf(0);
+    await time.increaseTo(zero.cancelAfter + 1n);
+    await gateway.connect(alice).cancel(zero);
+    const report = await worker(asFulfiller, adapter()).runOnce();
+    expect([report.accepted, report.confirmed, (await ledger()).length]).to.deep.equal([[1n, 2n], [1n], 1]);
+  });
+
+  describe("attacks on the fulfilment (hardening)", function () {
+    it("leaves an owner no way to cancel between the delivery and the confirmation", async function () {
+      // The worker was down until a minute before request 0's timeout; it delivers, and two minutes pass
+      // before its confirmation lands. Before acceptance existed, the owner cancelled in that gap and kept
+      // both the credit and the ZON (the earlier worker test "skips a request its owner cancelled between
+      // the worker's read and its confirmation" played exactly that).
+      const { worker, adapter, asFulfiller, gateway, requestOf, alice, token } = await setup();
+      const zero = await requestOf(0);
+      await time.increaseTo(zero.cancelAfter - 60n);
+      const file = adapter();
+      let cancel: Promise<unknown> | undefined;
+      const slow: FulfilmentAdapter = {
+        findDelivery: (request, context) => file.findDelivery(request, context),
+        async fulfil(request, context) {
+          const outcome = await file.fulfil(request, context);
+          if (request.id === 0n) {
+            await time.increase(120);
+            cancel = gateway.connect(alice).cancel(zero);
+            await cancel.catch(() => undefined);
+          }
+          return outcome;
+        },
+      };
+      const report = await worker(asFulfiller, slow).runOnce();
+      const acceptedUntil = (await gateway.queryFilter(gateway.filters.RedemptionAccepted(0n)))[0].args
+        .acceptedUntil;
+      await expect(cancel)
+        .to.be.revertedWithCustomError(gateway, "CancelTooEarly")
+        .withArgs(0n, acceptedUntil);
+      expect([report.confirmed, await token.balanceOf(await gateway.getAddress())]).to.deep.equal([
+        [0n, 1n],
+        0n,
+      ]);
+    });
+
+    it("delivers nothing and accepts nothing while the gateway is paused", async function () {
+      const { worker, adapter, asFulfiller, gateway, pauser, ledger } = await setup();
+      await gateway.connect(pauser).pause();
+      const report = await worker(asFulfiller, adapter()).runOnce();
+      expect([report.accepted, report.confirmed, report.deferred]).to.deep.equal([[], [], [0n, 1n, 2n]]);
+      await expect(ledger()).to.be.rejectedWith("ENOENT");
+    });
+
+    it("delivers nothing for an accepted request once the gateway is paused", async function () {
+      const { worker, adapter, asFulfiller, gateway, pauser, requestOf, ledger } = await setup();
+      await asFulfiller.accept([await requestOf(0)]);
+      await gateway.connect(pauser).pause();
+      const report = await worker(asFulfiller, adapter()).runOnce();
+      expect([report.confirmed, report.deferred]).to.deep.equal([[], [0n, 1n, 2n]]);
+      await expect(ledger()).to.be.rejectedWith("ENOENT");
+    });
+
+    it("still confirms, while paused, a delivery it made before the pause", async function () {
+      const { worker, adapter, asFulfiller, gateway, pauser } = await setup();
+      const file = adapter();
+      let delivered = 0;
+      const dying: FulfilmentAdapter = {
+        findDelivery: (request, context) => file.findDelivery(request, context),
+        async fulfil(request, context) {
+          await file.fulfil(request, context);
+          delivered++;
+          return new Promise(() => undefined);
+        },
+      };
+      void worker(asFulfiller, dying).runOnce();
+      while (delivered === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      await gateway.connect(pauser).pause();
+      const report = await worker(asFulfiller, adapter()).runOnce();
+      expect([report.confirmed, report.deferred]).to.deep.equal([[0n], [1n, 2n]]);
+    });
+
+    it("rejects an accepted request it can no longer deliver within the safety margin", async function () {
+      const { worker, adapter, asFulfiller, requestOf, ledger, gateway } = await setup();
+      await asFulfiller.accept([await requestOf(0)]);
+      await time.increase(ACCEPTANCE - MARGIN + 1n);
+      const report = await worker(asFulfiller, adapter()).runOnce();
+      const [rejection] = await gateway.queryFilter(gateway.filters.RedemptionRejected(0n));
+      expect([report.rejected, rejection.args.reasonCode, (await ledger()).length]).to.deep.equal([
+        [0n, 2n],
+        BigInt(WORKER_REASONS.acceptanceLapsed),
+        1,
+      ]);
+    });
+
+    it("keeps running when one owner cannot receive a refund: the others settle", async function () {
+      const { worker, adapter, asFulfiller, token, admin, alice, gateway } = await setup();
+      await token.grantRole(await token.COMPLIANCE_ROLE(), admin.address);
+      await token.setFrozen(alice.address, true);
+      const report = await worker(asFulfiller, adapter()).runOnce();
+      expect([report.confirmed, report.rejected, report.deferred, await gateway.isOpen(2)]).to.deep.equal([
+        [0n, 1n],
+        [],
+        [2n],
+        true,
+      ]);
+    });
+
+    it("isolates the one request the chain refuses and settles the rest of its batch", async function () {
+      const { worker, adapter, asFulfiller } = await setup();
+      // A gateway whose confirmBatch reverts whenever request 1 is in the batch.
+      const refusing = new Proxy(asFulfiller, {
+        get(target, key, receiver) {
+          if (key !== "confirmBatch") return Reflect.get(target, key, receiver);
+          return async (requests: RedemptionRequest[], receipts: string[]) => {
+            if (requests.some((r) => r.id === 1n)) {
+              throw Object.assign(new Error("execution reverted (unknown custom error)"), {
+                code: "CALL_EXCEPTION",
+                data: "0xdeadbeef",
+              });
+            }
+            return target.confirmBatch(requests, receipts);
+          };
+        },
+      });
+      const report = await worker(refusing, adapter()).runOnce();
+      expect([report.confirmed, report.failed.map((f) => [f.id, f.step])]).to.deep.equal([
+        [0n],
+        [[1n, "confirm"]],
+      ]);
+    });
+
+    it("keeps the worker loop running after a round that fails as a whole", async function () {
+      const { worker, adapter, asFulfiller } = await setup();
+      const real = worker(asFulfiller, adapter());
+      let calls = 0;
+      const flaky = Object.assign(Object.create(real) as FulfilmentWorker, {
+        runOnce: () => (++calls === 1 ? Promise.reject(new Error("node unreachable")) : real.runOnce()),
+      });
+      const errors: string[] = [];
+      const confirmed: bigint[] = [];
+      const rounds = await runWorkerLoop(flaky, {
+        intervalMs: 0,
+        rounds: 2,
+        onError: (e) => errors.push((e as Error).message),
+        onReport: (r) => confirmed.push(...r.confirmed),
+      });
+      expect([rounds, errors, confirmed]).to.deep.equal([2, ["node unreachable"], [0n, 1n]]);
+    });
+
+    it("gives a request of a second gateway sharing the ledger its own delivery", async function () {
+      const { worker, adapter, asFulfiller, ledger, token, admin, alice, fulfiller } = await setup();
+      const second = await ethers.deployContract("RedemptionGateway", [
+        await token.getAddress(),
+        admin.address,
+        0,
+        TIMEOUT,
+        ACCEPTANCE,
+      ]);
+      await second.grantRole(await second.CATALOGUE_ROLE(), admin.address);
+      await second.grantRole(await second.FULFILLER_ROLE(), fulfiller.address);
+      await second.setSku(CREDIT, {
+        kind: 0,
+        price: ONE_ZON,
+        stock: 0,
+        perAccountLimit: 0,
+        limitedStock: false,
+        active: true,
+      });
+      await token.connect(alice).approve(await second.getAddress(), ONE_ZON);
+      await second.connect(alice).redeem(CREDIT, 1, ONE_ZON, ZeroHash); // request 0 of the second gateway
+      await mine(CONFIRMATIONS);
+      await worker(asFulfiller, adapter()).runOnce();
+      const report = await worker(second.connect(fulfiller), adapter()).runOnce();
+      const codes = (await ledger()).map((e) => e.code);
+      expect([report.confirmed, codes.length, new Set(codes).size]).to.deep.equal([[0n], 3, 3]);
+    });
+
+    it("delivers anew when the request under a ledger key is not the one delivered (reorganisation)", async function () {
+      const { adapter, requestOf, gatewayAddress } = await setup();
+      const warnings: string[] = [];
+      const file = adapter();
+      const request = await requestOf(0);
+      const key = `${CHAIN_ID}:${gatewayAddress.toLowerCase()}:0`;
+      const before = { ...request, owner: "0x000000000000000000000000000000000000dEaD" };
+      const first = await file.fulfil(before, {
+        redemptionKey: key,
+        requestHash: requestHash(before),
+        deliveryRef: ZeroHash,
+      });
+      const reread = new FileLedgerAdapter(file.ledgerFile, new Set([BigInt(CREDIT)]), (w) =>
+        warnings.push(w),
+      );
+      const second = await reread.fulfil(request, {
+        redemptionKey: key,
+        requestHash: requestHash(request),
+        deliveryRef: ZeroHash,
+      });
+      expect([
+        first.delivered && second.delivered && first.receiptHash !== second.receiptHash,
+        warnings.length,
+      ]).to.deep.equal([true, 1]);
+    });
   });
 
   it("refuses a batch size that is not a positive whole number", async function () {
