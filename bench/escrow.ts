@@ -9,7 +9,7 @@ const THREE = [100n * UNIT, 200n * UNIT, 300n * UNIT];
 
 /**
  * Gas of escrow steps: create and fund three milestones (allowance in place, escrow already holding ZON),
- * the same with a permit, deliver, release (seller already a holder, 1 % fee to the treasury), and an
+ * the same with a permit, the seller's acceptance, deliver, release (seller already a holder, 1 % fee to the treasury), and an
  * arbiter's split.
  */
 export async function benchEscrow(results: BenchResults): Promise<void> {
@@ -20,7 +20,7 @@ export async function benchEscrow(results: BenchResults): Promise<void> {
     admin.address,
     0n,
     treasury.address,
-    500n,
+    100n,
   ]);
   const escrowAddress = await escrow.getAddress();
   await (await token.grantRole(ROLES.MINTER_ADMIN, admin.address)).wait();
@@ -34,7 +34,9 @@ export async function benchEscrow(results: BenchResults): Promise<void> {
     termsHash: keccakOfText("master services agreement v3"),
     deliveryDeadline: BigInt(await time.latest()) + 30n * 86_400n,
     reviewWindow: 7 * 86_400,
-    feeBps: 100,
+    acceptDeadline: BigInt(await time.latest()) + 7n * 86_400n,
+    arbitrationWindow: 14 * 86_400,
+    fallbackBuyerBps: 5_000,
   });
   await (await escrow.connect(buyer).createAndFund(await terms(), THREE)).wait(); // agreement 0: warms the escrow's balance
   await measure(results, "escrow.createAndFund3", escrow.connect(buyer).createAndFund(await terms(), THREE)); // 1
@@ -50,6 +52,7 @@ export async function benchEscrow(results: BenchResults): Promise<void> {
       .createAndFundWithPermit(await terms(), THREE, deadline, permit.v, permit.r, permit.s),
   ); // 2
 
+  await measure(results, "escrow.accept", escrow.connect(seller).accept(1));
   await measure(results, "escrow.deliver", escrow.connect(seller).deliver(1, 0));
   await measure(results, "escrow.release", escrow.connect(buyer).release(1, 0));
   await (await escrow.connect(seller).deliver(1, 1)).wait();

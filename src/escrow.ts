@@ -21,7 +21,12 @@ export interface AgreementTerms {
   termsHash: string;
   deliveryDeadline: bigint;
   reviewWindow: bigint;
-  feeBps: bigint;
+  /** The seller accepts by then; until it does, the buyer may take everything back. */
+  acceptDeadline: bigint;
+  /** Seconds the arbiter has to split a disputed milestone. */
+  arbitrationWindow: bigint;
+  /** The buyer's share (basis points) of a disputed milestone the arbiter did not split in time. */
+  fallbackBuyerBps: bigint;
 }
 
 export interface AgreementState {
@@ -31,7 +36,12 @@ export interface AgreementState {
   arbiter: string;
   deliveryDeadline: bigint;
   reviewWindow: bigint;
+  /** The platform fee, fixed when the agreement was created. */
   feeBps: bigint;
+  accepted: boolean;
+  acceptDeadline: bigint;
+  arbitrationWindow: bigint;
+  fallbackBuyerBps: bigint;
   cancelRequested: { buyer: boolean; seller: boolean };
   milestones: Array<{
     index: number;
@@ -39,6 +49,8 @@ export interface AgreementState {
     status: MilestoneStatusName;
     deliveredAt: bigint;
     reviewEndsAt?: bigint;
+    disputedAt: bigint;
+    arbitrationEndsAt?: bigint;
   }>;
 }
 
@@ -90,6 +102,8 @@ export async function readAgreement(escrow: B2BEscrow, id: bigint): Promise<Agre
       ...(status === "delivered" || status === "disputed"
         ? { reviewEndsAt: m.deliveredAt + h.reviewWindow }
         : {}),
+      disputedAt: m.disputedAt,
+      ...(status === "disputed" ? { arbitrationEndsAt: m.disputedAt + h.arbitrationWindow } : {}),
     });
   }
   return {
@@ -100,6 +114,10 @@ export async function readAgreement(escrow: B2BEscrow, id: bigint): Promise<Agre
     deliveryDeadline: h.deliveryDeadline,
     reviewWindow: h.reviewWindow,
     feeBps: h.feeBps,
+    accepted: h.accepted,
+    acceptDeadline: h.acceptDeadline,
+    arbitrationWindow: h.arbitrationWindow,
+    fallbackBuyerBps: h.fallbackBuyerBps,
     cancelRequested: { buyer: h.buyerCancels, seller: h.sellerCancels },
     milestones,
   };

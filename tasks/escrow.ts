@@ -38,7 +38,9 @@ task("escrow:create", "Creates and funds an agreement as the buyer (with a permi
   .addParam("terms", "file of the off-chain terms (its keccak256 is recorded)")
   .addParam("deliveryDays", "days until the delivery deadline", "30")
   .addParam("reviewDays", "days the buyer has to review a delivery", "7")
-  .addParam("feeBps", "platform fee in basis points (within the cap)", "0")
+  .addParam("acceptDays", "days the seller has to accept; unaccepted, the buyer may take all back", "7")
+  .addParam("arbitrationDays", "days the arbiter has to split a disputed milestone", "14")
+  .addParam("fallbackBuyerBps", "buyer's share (bps) of a dispute the arbiter leaves undecided", "5000")
   .addFlag("approved", "the buyer already approved the escrow: no permit")
   .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
   .setAction(
@@ -51,7 +53,9 @@ task("escrow:create", "Creates and funds an agreement as the buyer (with a permi
         terms: string;
         deliveryDays: string;
         reviewDays: string;
-        feeBps: string;
+        acceptDays: string;
+        arbitrationDays: string;
+        fallbackBuyerBps: string;
         approved: boolean;
         account: number;
       },
@@ -67,8 +71,12 @@ task("escrow:create", "Creates and funds an agreement as the buyer (with a permi
         termsHash: keccak256(await readFile(args.terms)),
         deliveryDeadline: now + whole("delivery-days", args.deliveryDays) * DAY,
         reviewWindow: whole("review-days", args.reviewDays) * DAY,
-        feeBps: whole("fee-bps", args.feeBps),
+        acceptDeadline: now + whole("accept-days", args.acceptDays) * DAY,
+        arbitrationWindow: whole("arbitration-days", args.arbitrationDays) * DAY,
+        fallbackBuyerBps: whole("fallback-buyer-bps", args.fallbackBuyerBps),
       };
+      if (terms.fallbackBuyerBps > 10_000n)
+        throw new Error(`fallback-buyer-bps: ${terms.fallbackBuyerBps} is above 10000 (all to the buyer)`);
       const id = await createAgreement(
         escrow,
         token,
@@ -94,7 +102,44 @@ const STEPS = {
   dispute: "The buyer or the seller disputes a delivered milestone",
   refundUndelivered: "The buyer takes back a milestone not delivered by the deadline",
   sellerRefund: "The seller refunds an unsettled milestone",
+  resolveByFallback:
+    "Buyer or seller applies the fallback split to a dispute the arbiter left past its window",
 } as const;
+
+const AGREEMENT_STEPS = {
+  accept: "The seller accepts an agreement: from then on it binds both parties",
+  withdrawUnaccepted: "The buyer takes back every milestone of an agreement the seller has not accepted",
+  withdrawCancelRequest: "The buyer or the seller withdraws its cancel request",
+} as const;
+
+for (const [step, description] of Object.entries(AGREEMENT_STEPS) as Array<
+  [keyof typeof AGREEMENT_STEPS, string]
+>) {
+  task(`escrow:${step}`, description)
+    .addParam("escrow", "B2BEscrow address")
+    .addParam("id", "agreement id")
+    .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
+    .setAction(async (args: { escrow: string; id: string; account: number }, hre) => {
+      const { escrow } = await escrowAs(hre, args.escrow, args.account);
+      const receipt = await (await escrow[step](whole("id", args.id))).wait();
+      console.log(`${step}: agreement ${args.id}, in ${receipt?.hash}`);
+    });
+}
+
+task("escrow:proposeArbiter", "Buyer or seller proposes a new arbiter; it takes over when both propose it")
+  .addParam("escrow", "B2BEscrow address")
+  .addParam("id", "agreement id")
+  .addParam("arbiter", "the proposed arbiter's address")
+  .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
+  .setAction(async (args: { escrow: string; id: string; arbiter: string; account: number }, hre) => {
+    const { escrow } = await escrowAs(hre, args.escrow, args.account);
+    const id = whole("id", args.id);
+    const receipt = await (await escrow.proposeArbiter(id, parseAddress("arbiter", args.arbiter))).wait();
+    const current = (await escrow.agreement(id)).arbiter;
+    console.log(
+      `arbiter ${args.arbiter} proposed for agreement ${args.id}; the arbiter is now ${current}, in ${receipt?.hash}`,
+    );
+  });
 
 for (const [step, description] of Object.entries(STEPS) as Array<[keyof typeof STEPS, string]>) {
   task(`escrow:${step}`, description)
@@ -150,7 +195,14 @@ task("escrow:show", "Shows an agreement and its milestones")
     const { escrow } = await escrowAs(hre, args.escrow, 0);
     const state = await readAgreement(escrow, whole("id", args.id));
     console.log(
-      `agreement ${state.id}: buyer ${state.buyer}, seller ${state.seller}, arbiter ${state.arbiter === ZeroAddress ? "none" : state.arbiter}, fee ${state.feeBps} bps`,
+      `agreement ${state.id}: buyer ${state.buyer}, seller ${state.seller}, arbiter ${state.arbiter === ZeroAddress ? "none" : state.arbiter}, fee ${state.feeBps} bps, ` +
+        (state.accepted
+          ? "accepted by the seller"
+          : `not accepted yet (the seller may accept until ${new Date(Number(state.acceptDeadline) * 1000).toISOString()})`) +
+        `; disputes: ${state.arbitrationWindow / DAY} days for the arbiter, then ${state.fallbackBuyerBps} bps to the buyer` +
+        (state.cancelRequested.buyer || state.cancelRequested.seller
+          ? `; cancel requested by ${[state.cancelRequested.buyer && "the buyer", state.cancelRequested.seller && "the seller"].filter(Boolean).join(" and ")}`
+          : ""),
     );
     console.table(
       state.milestones.map((m) => ({

@@ -10,17 +10,21 @@ import {IB2BEscrow} from "../interfaces/IB2BEscrow.sol";
 
 /// @title B2BEscrow
 /// @notice Milestone agreements between businesses, paid in ZON. The buyer funds every milestone up
-/// front; the seller marks a milestone delivered; the buyer releases it, or stays silent and the seller
-/// claims it after the review window; either side may dispute within the window and the named arbiter
-/// splits it; undelivered milestones refund after the delivery deadline; the seller may refund any
-/// unsettled milestone; both parties together may cancel. A platform fee, capped and fixed at creation,
-/// is taken from what the seller receives and sent to the treasury.
+/// front; the agreement binds the seller only once the seller accepts it (before the acceptance deadline;
+/// until then the buyer may withdraw everything). The seller marks a milestone delivered; the buyer
+/// releases it, or stays silent and the seller claims it after the review window; either side may dispute
+/// within the window and the arbiter splits it before the arbitration deadline, after which the split
+/// fixed in the terms applies; buyer and seller together may name a new arbiter; undelivered milestones
+/// refund after the delivery deadline; the seller may refund any unsettled milestone; both parties may
+/// cancel together, and a cancel request stands only for the state it was made in (any delivery, dispute
+/// or settlement voids it; its party may withdraw it). The platform fee is set by governance, capped, and
+/// fixed for an agreement when it is created; it is taken from what the seller receives.
 /// @dev Every milestone settles exactly once (Released, Resolved or Refunded are final), and buyer share
 /// + seller share + fee always equals its amount; the fee rounds down. Reentrancy: the state of a
 /// milestone is final before any token moves (checks, effects, interactions), so a re-entering call
 /// finds it settled. Pausing stops new agreements only: funds in escrow can always settle.
-/// Storage: an agreement header is three words, a milestone one word; the pause flag, treasury, fee cap
-/// and agreement counter share one word.
+/// Storage: an agreement header is three words, a milestone one word; the pause flag, the platform fee and
+/// the agreement counter share one word, the treasury and the total of unsettled milestones another.
 contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
     using SafeERC20 for IERC20;
 
@@ -28,9 +32,9 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     /// @notice Most milestones an agreement may have.
     uint256 public constant MAX_MILESTONES = 20;
-    /// @notice Highest fee cap governance can ever set: 10 %.
+    /// @notice Highest platform fee governance can ever set: 10 %.
     uint256 public constant HARD_FEE_CAP_BPS = 1_000;
-    /// @notice Longest review window: 90 days.
+    /// @notice Longest review window, and longest arbitration window: 90 days.
     uint256 public constant MAX_REVIEW_WINDOW = 90 days;
     uint256 private constant MIN_REVIEW_WINDOW = 1 hours;
     uint256 private constant BPS = 10_000;
@@ -44,22 +48,36 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         uint8 milestoneCount;
         bool buyerCancels;
         bool sellerCancels;
+        bool accepted;
+        uint40 acceptDeadline;
         address arbiter;
+        uint32 arbitrationWindow;
+        uint16 fallbackBuyerBps;
     }
 
     struct Milestone {
         uint128 amount;
         MilestoneStatus status;
         uint40 deliveredAt;
+        uint40 disputedAt;
     }
 
-    // Packs into the word Pausable's `_paused` opens: creation reads and bumps it once, payouts read it.
+    struct ArbiterProposals {
+        address byBuyer;
+        address bySeller;
+    }
+
+    // Packs into the word Pausable's `_paused` opens: creation reads and bumps it once. The counter is 80
+    // bits wide so that this word has no room left for the treasury, which starts the next word.
+    uint16 private _feeBps;
+    uint80 private _nextId;
+    // One word: a settlement reads the treasury (for the fee) and lowers the locked total in it.
     address private _treasury;
-    uint16 private _maxFeeBps;
-    uint64 private _nextId;
+    uint96 private _locked;
 
     mapping(uint256 id => Header) private _agreements;
     mapping(uint256 id => mapping(uint256 index => Milestone)) private _milestones;
+    mapping(uint256 id => ArbiterProposals) private _arbiterProposals;
 
     /// @notice The ZON token.
     IERC20 public immutable token;
@@ -68,17 +86,17 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
     /// @param admin Default admin (governance).
     /// @param adminTransferDelay Delay of a two-step admin transfer, in seconds.
     /// @param treasury_ Where fees go.
-    /// @param maxFeeBps_ The fee cap for new agreements.
+    /// @param feeBps_ The platform fee for new agreements, in basis points.
     constructor(
         IERC20 token_,
         address admin,
         uint48 adminTransferDelay,
         address treasury_,
-        uint256 maxFeeBps_
+        uint256 feeBps_
     ) AccessControlDefaultAdminRules(adminTransferDelay, admin) {
         token = token_;
         _setTreasury(treasury_);
-        _setMaxFee(maxFeeBps_);
+        _setFee(feeBps_);
     }
 
     // ------------------------------------------------------------------ creation
@@ -109,17 +127,41 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         return _create(terms, amounts);
     }
 
+    // ------------------------------------------------------------------ acceptance
+
+    /// @inheritdoc IB2BEscrow
+    function accept(uint256 id) external {
+        Header storage h = _agreement(id);
+        if (msg.sender != h.seller) revert NotAllowed(id, msg.sender);
+        if (h.accepted) revert AlreadyAccepted(id);
+        if (block.timestamp > h.acceptDeadline) revert AcceptDeadlinePassed(id, h.acceptDeadline);
+        h.accepted = true;
+        emit AgreementAccepted(id, msg.sender);
+    }
+
+    /// @inheritdoc IB2BEscrow
+    function withdrawUnaccepted(uint256 id) external {
+        Header storage h = _agreement(id);
+        if (msg.sender != h.buyer) revert NotAllowed(id, msg.sender);
+        if (h.accepted) revert AlreadyAccepted(id);
+        uint256 refunded = _refundUnsettled(id, h);
+        emit AgreementWithdrawn(id, refunded);
+        if (refunded != 0) token.safeTransfer(h.buyer, refunded);
+    }
+
     // ------------------------------------------------------------------ milestones
 
     /// @inheritdoc IB2BEscrow
     function deliver(uint256 id, uint256 index) external {
         Header storage h = _agreement(id);
         if (msg.sender != h.seller) revert NotAllowed(id, msg.sender);
+        if (!h.accepted) revert NotAccepted(id);
         Milestone storage m = _milestone(id, index, h);
         if (m.status != MilestoneStatus.Funded) revert WrongStatus(id, index, m.status);
         if (block.timestamp > h.deliveryDeadline) revert DeliveryDeadlinePassed(id, h.deliveryDeadline);
         m.status = MilestoneStatus.Delivered;
         m.deliveredAt = uint40(block.timestamp);
+        _voidCancelRequests(id, h);
         emit MilestoneDelivered(id, index, block.timestamp + h.reviewWindow);
     }
 
@@ -127,6 +169,7 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
     function release(uint256 id, uint256 index) external {
         Header storage h = _agreement(id);
         if (msg.sender != h.buyer) revert NotAllowed(id, msg.sender);
+        if (!h.accepted) revert NotAccepted(id);
         Milestone storage m = _milestone(id, index, h);
         MilestoneStatus status = m.status;
         if (status != MilestoneStatus.Funded && status != MilestoneStatus.Delivered) {
@@ -158,7 +201,9 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         uint256 reviewEndsAt = uint256(m.deliveredAt) + h.reviewWindow;
         if (block.timestamp > reviewEndsAt) revert ReviewWindowClosed(id, index, reviewEndsAt);
         m.status = MilestoneStatus.Disputed;
-        emit MilestoneDisputed(id, index, msg.sender);
+        m.disputedAt = uint40(block.timestamp);
+        _voidCancelRequests(id, h);
+        emit MilestoneDisputed(id, index, msg.sender, block.timestamp + h.arbitrationWindow);
     }
 
     /// @inheritdoc IB2BEscrow
@@ -167,15 +212,46 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         if (msg.sender != h.arbiter) revert NotAllowed(id, msg.sender);
         Milestone storage m = _milestone(id, index, h);
         if (m.status != MilestoneStatus.Disputed) revert WrongStatus(id, index, m.status);
+        uint256 endsAt = uint256(m.disputedAt) + h.arbitrationWindow;
+        if (block.timestamp > endsAt) revert ArbitrationWindowClosed(id, index, endsAt);
         uint256 amount = m.amount;
         if (buyerShare > amount) revert InvalidSplit(id, index, buyerShare, amount);
-        m.status = MilestoneStatus.Resolved;
-        uint256 sellerGross = amount - buyerShare;
-        uint256 fee = (sellerGross * h.feeBps) / BPS;
-        emit MilestoneResolved(id, index, buyerShare, sellerGross - fee, fee);
-        if (buyerShare != 0) token.safeTransfer(h.buyer, buyerShare);
-        if (sellerGross - fee != 0) token.safeTransfer(h.seller, sellerGross - fee);
-        if (fee != 0) token.safeTransfer(_treasury, fee);
+        _split(id, index, h, m, buyerShare);
+    }
+
+    /// @inheritdoc IB2BEscrow
+    function resolveByFallback(uint256 id, uint256 index) external {
+        Header storage h = _agreement(id);
+        if (msg.sender != h.buyer && msg.sender != h.seller) revert NotAllowed(id, msg.sender);
+        Milestone storage m = _milestone(id, index, h);
+        if (m.status != MilestoneStatus.Disputed) revert WrongStatus(id, index, m.status);
+        uint256 endsAt = uint256(m.disputedAt) + h.arbitrationWindow;
+        if (block.timestamp <= endsAt) revert ArbitrationWindowOpen(id, index, endsAt);
+        _split(id, index, h, m, (uint256(m.amount) * h.fallbackBuyerBps) / BPS);
+    }
+
+    /// @inheritdoc IB2BEscrow
+    function proposeArbiter(uint256 id, address newArbiter) external {
+        Header storage h = _agreement(id);
+        if (newArbiter == address(0) || newArbiter == h.buyer || newArbiter == h.seller) {
+            revert InvalidArbiter(newArbiter);
+        }
+        ArbiterProposals storage p = _arbiterProposals[id];
+        address other;
+        if (msg.sender == h.buyer) {
+            p.byBuyer = newArbiter;
+            other = p.bySeller;
+        } else if (msg.sender == h.seller) {
+            p.bySeller = newArbiter;
+            other = p.byBuyer;
+        } else {
+            revert NotAllowed(id, msg.sender);
+        }
+        emit ArbiterProposed(id, msg.sender, newArbiter);
+        if (other != newArbiter) return;
+        emit ArbiterChanged(id, h.arbiter, newArbiter);
+        h.arbiter = newArbiter;
+        delete _arbiterProposals[id];
     }
 
     /// @inheritdoc IB2BEscrow
@@ -205,18 +281,21 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         else revert NotAllowed(id, msg.sender);
         emit CancelRequested(id, msg.sender);
         if (!(h.buyerCancels && h.sellerCancels)) return;
-        // Both agree: every unsettled milestone (funded, delivered or disputed) goes back to the buyer.
-        uint256 refunded;
-        uint256 count = h.milestoneCount;
-        for (uint256 i; i < count; ++i) {
-            Milestone storage m = _milestones[id][i];
-            if (_settled(m.status)) continue;
-            m.status = MilestoneStatus.Refunded;
-            refunded += m.amount;
-            emit MilestoneRefunded(id, i, msg.sender, m.amount);
-        }
+        // Both agree on the state as it is now: every unsettled milestone goes back to the buyer.
+        h.buyerCancels = false;
+        h.sellerCancels = false;
+        uint256 refunded = _refundUnsettled(id, h);
         emit AgreementCancelled(id, refunded);
         if (refunded != 0) token.safeTransfer(h.buyer, refunded);
+    }
+
+    /// @inheritdoc IB2BEscrow
+    function withdrawCancelRequest(uint256 id) external {
+        Header storage h = _agreement(id);
+        if (msg.sender == h.buyer && h.buyerCancels) h.buyerCancels = false;
+        else if (msg.sender == h.seller && h.sellerCancels) h.sellerCancels = false;
+        else revert NoCancelRequest(id, msg.sender);
+        emit CancelRequestWithdrawn(id, msg.sender);
     }
 
     // ------------------------------------------------------------------ governance
@@ -227,8 +306,17 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
     }
 
     /// @inheritdoc IB2BEscrow
-    function setMaxFee(uint256 newMaxFeeBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setMaxFee(newMaxFeeBps);
+    function setFee(uint256 newFeeBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setFee(newFeeBps);
+    }
+
+    /// @inheritdoc IB2BEscrow
+    function rescueERC20(address tokenAddress, address to, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        uint256 surplus = IERC20(tokenAddress).balanceOf(address(this));
+        if (tokenAddress == address(token)) surplus -= _locked;
+        if (amount > surplus) revert RescueExceedsSurplus(tokenAddress, surplus, amount);
+        emit TokensRescued(tokenAddress, to, amount);
+        IERC20(tokenAddress).safeTransfer(to, amount);
     }
 
     /// @notice Pauses the creation of agreements (settlement goes on).
@@ -243,7 +331,8 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
 
     // ------------------------------------------------------------------ views
 
-    /// @notice The parties, deadline, window, fee, milestone count and cancel requests of agreement `id`.
+    /// @notice The parties, deadlines, windows, fee, fallback split, milestone count, acceptance and cancel
+    /// requests of agreement `id`.
     /// @param id Agreement id.
     /// @return The header.
     function agreement(uint256 id) external view returns (Header memory) {
@@ -253,7 +342,7 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
     /// @notice Milestone `index` of agreement `id`.
     /// @param id Agreement id.
     /// @param index Milestone index.
-    /// @return The milestone: amount, status, delivery time.
+    /// @return The milestone: amount, status, delivery time, dispute time.
     function milestone(uint256 id, uint256 index) external view returns (Milestone memory) {
         return _milestones[id][index];
     }
@@ -270,10 +359,25 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         return _treasury;
     }
 
-    /// @notice The fee cap for new agreements, in basis points.
-    /// @return The cap.
-    function maxFeeBps() external view returns (uint256) {
-        return _maxFeeBps;
+    /// @notice The platform fee for new agreements, in basis points.
+    /// @return The fee.
+    function feeBps() external view returns (uint256) {
+        return _feeBps;
+    }
+
+    /// @notice ZON owed to unsettled milestones (the escrow's balance, unless some was sent by mistake).
+    /// @return ZON wei.
+    function lockedTotal() external view returns (uint256) {
+        return _locked;
+    }
+
+    /// @notice The arbiters the buyer and the seller proposed for agreement `id` (zero: none).
+    /// @param id Agreement id.
+    /// @return byBuyer The buyer's proposal.
+    /// @return bySeller The seller's proposal.
+    function arbiterProposals(uint256 id) external view returns (address byBuyer, address bySeller) {
+        ArbiterProposals memory p = _arbiterProposals[id];
+        return (p.byBuyer, p.bySeller);
     }
 
     // ------------------------------------------------------------------ internals
@@ -284,10 +388,17 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         if (t.seller == address(0) || t.seller == msg.sender) revert InvalidSeller(t.seller);
         if (t.arbiter == msg.sender || t.arbiter == t.seller) revert InvalidArbiter(t.arbiter);
         if (t.deliveryDeadline <= block.timestamp) revert InvalidDeliveryDeadline(t.deliveryDeadline);
+        if (t.acceptDeadline < block.timestamp || t.acceptDeadline > t.deliveryDeadline) {
+            revert InvalidAcceptDeadline(t.acceptDeadline, t.deliveryDeadline);
+        }
         if (t.reviewWindow < MIN_REVIEW_WINDOW || t.reviewWindow > MAX_REVIEW_WINDOW) {
             revert InvalidReviewWindow(t.reviewWindow, MAX_REVIEW_WINDOW);
         }
-        if (t.feeBps > _maxFeeBps) revert FeeTooHigh(t.feeBps, _maxFeeBps);
+        if (t.arbitrationWindow < MIN_REVIEW_WINDOW || t.arbitrationWindow > MAX_REVIEW_WINDOW) {
+            revert InvalidArbitrationWindow(t.arbitrationWindow, MAX_REVIEW_WINDOW);
+        }
+        if (t.fallbackBuyerBps > BPS) revert InvalidFallbackSplit(t.fallbackBuyerBps);
+        uint16 fee = _feeBps;
 
         id = _nextId++;
         uint256 total;
@@ -295,32 +406,32 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
             uint128 amount = amounts[i];
             if (amount == 0) revert ZeroMilestone(i);
             total += amount;
-            _milestones[id][i] = Milestone({amount: amount, status: MilestoneStatus.Funded, deliveredAt: 0});
+            _milestones[id][i] = Milestone({
+                amount: amount,
+                status: MilestoneStatus.Funded,
+                deliveredAt: 0,
+                disputedAt: 0
+            });
         }
-        if (total > type(uint128).max) revert AmountTooLarge(total);
+        uint256 locked = _locked + total;
+        if (locked > type(uint96).max) revert AmountTooLarge(locked);
+        _locked = uint96(locked);
         _agreements[id] = Header({
             buyer: msg.sender,
             deliveryDeadline: t.deliveryDeadline,
             reviewWindow: t.reviewWindow,
-            feeBps: t.feeBps,
+            feeBps: fee,
             seller: t.seller,
             milestoneCount: uint8(count),
             buyerCancels: false,
             sellerCancels: false,
-            arbiter: t.arbiter
+            accepted: false,
+            acceptDeadline: t.acceptDeadline,
+            arbiter: t.arbiter,
+            arbitrationWindow: t.arbitrationWindow,
+            fallbackBuyerBps: t.fallbackBuyerBps
         });
-        emit AgreementCreated(
-            id,
-            msg.sender,
-            t.seller,
-            t.arbiter,
-            t.termsHash,
-            total,
-            count,
-            t.deliveryDeadline,
-            t.reviewWindow,
-            t.feeBps
-        );
+        emit AgreementCreated(id, msg.sender, t.seller, t, total, count, fee);
         token.safeTransferFrom(msg.sender, address(this), total);
     }
 
@@ -340,15 +451,60 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
 
     function _paySeller(uint256 id, uint256 index, Header storage h, uint256 amount) private {
         uint256 fee = (amount * h.feeBps) / BPS;
+        _voidCancelRequests(id, h);
+        _unlock(amount);
         emit MilestoneReleased(id, index, msg.sender, amount - fee, fee);
         token.safeTransfer(h.seller, amount - fee);
         if (fee != 0) token.safeTransfer(_treasury, fee);
     }
 
+    function _split(uint256 id, uint256 index, Header storage h, Milestone storage m, uint256 buyerShare) private {
+        uint256 amount = m.amount;
+        m.status = MilestoneStatus.Resolved;
+        uint256 sellerGross = amount - buyerShare;
+        uint256 fee = (sellerGross * h.feeBps) / BPS;
+        _voidCancelRequests(id, h);
+        _unlock(amount);
+        emit MilestoneResolved(id, index, buyerShare, sellerGross - fee, fee);
+        if (buyerShare != 0) token.safeTransfer(h.buyer, buyerShare);
+        if (sellerGross - fee != 0) token.safeTransfer(h.seller, sellerGross - fee);
+        if (fee != 0) token.safeTransfer(_treasury, fee);
+    }
+
     function _refund(uint256 id, uint256 index, Header storage h, Milestone storage m) private {
         m.status = MilestoneStatus.Refunded;
+        _voidCancelRequests(id, h);
+        _unlock(m.amount);
         emit MilestoneRefunded(id, index, msg.sender, m.amount);
         token.safeTransfer(h.buyer, m.amount);
+    }
+
+    /// @dev Marks every unsettled milestone refunded (no transfer); returns their total.
+    function _refundUnsettled(uint256 id, Header storage h) private returns (uint256 refunded) {
+        uint256 count = h.milestoneCount;
+        for (uint256 i; i < count; ++i) {
+            Milestone storage m = _milestones[id][i];
+            if (_settled(m.status)) continue;
+            m.status = MilestoneStatus.Refunded;
+            refunded += m.amount;
+            emit MilestoneRefunded(id, i, msg.sender, m.amount);
+        }
+        _unlock(refunded);
+    }
+
+    /// @dev A cancel request stands for the agreement as it was when made: any change voids both.
+    function _voidCancelRequests(uint256 id, Header storage h) private {
+        if (!(h.buyerCancels || h.sellerCancels)) return;
+        h.buyerCancels = false;
+        h.sellerCancels = false;
+        emit CancelRequestsVoided(id);
+    }
+
+    function _unlock(uint256 amount) private {
+        unchecked {
+            // Every milestone's amount was added once, at creation, and is settled once.
+            _locked -= uint96(amount);
+        }
     }
 
     function _setTreasury(address treasury_) private {
@@ -357,9 +513,9 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         emit TreasurySet(treasury_);
     }
 
-    function _setMaxFee(uint256 maxFeeBps_) private {
-        if (maxFeeBps_ > HARD_FEE_CAP_BPS) revert FeeCapTooHigh(maxFeeBps_, HARD_FEE_CAP_BPS);
-        _maxFeeBps = uint16(maxFeeBps_);
-        emit MaxFeeSet(maxFeeBps_);
+    function _setFee(uint256 feeBps_) private {
+        if (feeBps_ > HARD_FEE_CAP_BPS) revert FeeTooHigh(feeBps_, HARD_FEE_CAP_BPS);
+        _feeBps = uint16(feeBps_);
+        emit FeeSet(feeBps_);
     }
 }

@@ -21,7 +21,9 @@ interface IB2BEscrow {
         bytes32 termsHash; // hash of the off-chain contract
         uint40 deliveryDeadline;
         uint32 reviewWindow; // seconds the buyer has to release or dispute a delivered milestone
-        uint16 feeBps; // platform fee on payouts to the seller, fixed for the agreement's life
+        uint40 acceptDeadline; // the seller accepts by then, or the buyer takes everything back
+        uint32 arbitrationWindow; // seconds the arbiter has to split a disputed milestone
+        uint16 fallbackBuyerBps; // the buyer's share of a disputed milestone the arbiter did not split in time
     }
 
     // ---------------------------------------------------------------- errors
@@ -38,10 +40,28 @@ interface IB2BEscrow {
     error InvalidDeliveryDeadline(uint256 deadline);
     /// @notice The review window `window` is not between 1 hour and `max` seconds.
     error InvalidReviewWindow(uint256 window, uint256 max);
-    /// @notice A fee of `feeBps` is above the cap `maxFeeBps`.
-    error FeeTooHigh(uint256 feeBps, uint256 maxFeeBps);
-    /// @notice A fee cap of `maxFeeBps` is above the contract's hard cap `hardCap`.
-    error FeeCapTooHigh(uint256 maxFeeBps, uint256 hardCap);
+    /// @notice A platform fee of `feeBps` is above the contract's hard cap `hardCap`.
+    error FeeTooHigh(uint256 feeBps, uint256 hardCap);
+    /// @notice The acceptance deadline `acceptDeadline` is in the past or after the delivery deadline.
+    error InvalidAcceptDeadline(uint256 acceptDeadline, uint256 deliveryDeadline);
+    /// @notice The arbitration window `window` is not between 1 hour and `max` seconds.
+    error InvalidArbitrationWindow(uint256 window, uint256 max);
+    /// @notice A fallback buyer share of `bps` is above 10,000 basis points.
+    error InvalidFallbackSplit(uint256 bps);
+    /// @notice The seller has not accepted agreement `id`: it binds no one yet.
+    error NotAccepted(uint256 id);
+    /// @notice The seller has already accepted agreement `id`.
+    error AlreadyAccepted(uint256 id);
+    /// @notice Agreement `id` could be accepted only until `deadline`.
+    error AcceptDeadlinePassed(uint256 id, uint256 deadline);
+    /// @notice The arbitration window of disputed milestone `index` closed at `endedAt`: the fallback applies.
+    error ArbitrationWindowClosed(uint256 id, uint256 index, uint256 endedAt);
+    /// @notice The arbiter may split disputed milestone `index` until `endsAt`.
+    error ArbitrationWindowOpen(uint256 id, uint256 index, uint256 endsAt);
+    /// @notice `account` has no cancel request standing on agreement `id`.
+    error NoCancelRequest(uint256 id, address account);
+    /// @notice Only `surplus` of `token` is held beyond the unsettled milestones; `requested` is more.
+    error RescueExceedsSurplus(address token, uint256 surplus, uint256 requested);
     /// @notice The treasury cannot be the zero address.
     error InvalidTreasury(address treasury);
     /// @notice Agreement `id` does not exist.
@@ -64,54 +84,68 @@ interface IB2BEscrow {
     error NoArbiter(uint256 id);
     /// @notice A buyer share `buyerShare` above the milestone's `amount`.
     error InvalidSplit(uint256 id, uint256 index, uint256 buyerShare, uint256 amount);
-    /// @notice A total `total` that does not fit the 128-bit accounting.
+    /// @notice A total `total` that does not fit the accounting (128 bits an agreement, 96 bits in escrow).
     error AmountTooLarge(uint256 total);
 
     // ---------------------------------------------------------------- events
 
-    /// @notice `buyer` created agreement `id` with `seller` and funded it with `total` ZON.
+    /// @notice `buyer` created agreement `id` with `seller` on `terms` and funded it with `total` ZON; the
+    /// platform fee `feeBps` is fixed for its life. It binds the seller once accepted.
     event AgreementCreated(
         uint256 indexed id,
         address indexed buyer,
         address indexed seller,
-        address arbiter,
-        bytes32 termsHash,
+        Terms terms,
         uint256 total,
         uint256 milestoneCount,
-        uint40 deliveryDeadline,
-        uint32 reviewWindow,
         uint16 feeBps
     );
+    /// @notice The seller accepted agreement `id`.
+    event AgreementAccepted(uint256 indexed id, address seller);
+    /// @notice The buyer took back agreement `id`, never accepted: `refunded` ZON.
+    event AgreementWithdrawn(uint256 indexed id, uint256 refunded);
     /// @notice The seller marked milestone `index` delivered; the buyer's review window runs from now.
     event MilestoneDelivered(uint256 indexed id, uint256 indexed index, uint256 reviewEndsAt);
     /// @notice Milestone `index` was paid to the seller (`toSeller`) with `fee` to the treasury.
     event MilestoneReleased(uint256 indexed id, uint256 indexed index, address by, uint256 toSeller, uint256 fee);
-    /// @notice `by` disputed milestone `index`; the arbiter decides.
-    event MilestoneDisputed(uint256 indexed id, uint256 indexed index, address by);
-    /// @notice The arbiter split milestone `index`: `toBuyer`, `toSeller`, `fee` (they sum to its amount).
+    /// @notice `by` disputed milestone `index`; the arbiter decides by `arbitrationEndsAt`, then the fallback split.
+    event MilestoneDisputed(uint256 indexed id, uint256 indexed index, address by, uint256 arbitrationEndsAt);
+    /// @notice Milestone `index` was split, by the arbiter or by the fallback: `toBuyer`, `toSeller`, `fee`
+    /// (they sum to its amount).
     event MilestoneResolved(uint256 indexed id, uint256 indexed index, uint256 toBuyer, uint256 toSeller, uint256 fee);
     /// @notice Milestone `index` went back to the buyer in full.
     event MilestoneRefunded(uint256 indexed id, uint256 indexed index, address by, uint256 amount);
-    /// @notice `by` asked to cancel agreement `id`; it cancels when the other party asks too.
+    /// @notice `by` asked to cancel agreement `id`; it cancels when the other party asks too, before anything
+    /// changes.
     event CancelRequested(uint256 indexed id, address by);
+    /// @notice `by` withdrew its cancel request on agreement `id`.
+    event CancelRequestWithdrawn(uint256 indexed id, address by);
+    /// @notice A delivery, dispute or settlement on agreement `id` voided the standing cancel requests.
+    event CancelRequestsVoided(uint256 indexed id);
+    /// @notice `by` proposed `arbiter` as agreement `id`'s arbiter; it takes over when both parties propose it.
+    event ArbiterProposed(uint256 indexed id, address by, address arbiter);
+    /// @notice Buyer and seller replaced arbiter `previous` with `arbiter`.
+    event ArbiterChanged(uint256 indexed id, address previous, address arbiter);
+    /// @notice `amount` of `token` held beyond the unsettled milestones (sent by mistake) went to `to`.
+    event TokensRescued(address indexed token, address indexed to, uint256 amount);
     /// @notice Agreement `id` was cancelled by both parties: `refunded` ZON went back to the buyer.
     event AgreementCancelled(uint256 indexed id, uint256 refunded);
     /// @notice Fees go to `treasury` from now on.
     event TreasurySet(address treasury);
-    /// @notice New agreements may set a fee of at most `maxFeeBps`.
-    event MaxFeeSet(uint256 maxFeeBps);
+    /// @notice New agreements carry a platform fee of `feeBps`.
+    event FeeSet(uint256 feeBps);
 
     // ---------------------------------------------------------------- functions
 
     /// @notice Creates an agreement and funds every milestone from the caller (the buyer).
-    /// @param terms Seller, arbiter, terms hash, delivery deadline, review window, fee.
+    /// @param terms Seller, arbiter, terms hash, deadlines, review and arbitration windows, fallback split.
     /// @param amounts Milestone amounts in ZON wei.
     /// @return id The agreement id.
     function createAndFund(Terms calldata terms, uint128[] calldata amounts) external returns (uint256 id);
 
     /// @notice `createAndFund` after an ERC-2612 permit for the total; skipped when the allowance is already there
     /// (e.g. a front-run permit).
-    /// @param terms Seller, arbiter, terms hash, delivery deadline, review window, fee.
+    /// @param terms Seller, arbiter, terms hash, deadlines, review and arbitration windows, fallback split.
     /// @param amounts Milestone amounts in ZON wei.
     /// @param permitDeadline The permit's deadline.
     /// @param v Permit signature v.
@@ -127,7 +161,15 @@ interface IB2BEscrow {
         bytes32 s
     ) external returns (uint256 id);
 
-    /// @notice The seller marks milestone `index` delivered (before the delivery deadline).
+    /// @notice The seller accepts agreement `id` (before its acceptance deadline): from now on it binds both.
+    /// @param id Agreement id.
+    function accept(uint256 id) external;
+
+    /// @notice The buyer takes back every milestone of an agreement the seller has not accepted.
+    /// @param id Agreement id.
+    function withdrawUnaccepted(uint256 id) external;
+
+    /// @notice The seller marks milestone `index` of an accepted agreement delivered (before the delivery deadline).
     /// @param id Agreement id.
     /// @param index Milestone index.
     function deliver(uint256 id, uint256 index) external;
@@ -147,11 +189,23 @@ interface IB2BEscrow {
     /// @param index Milestone index.
     function dispute(uint256 id, uint256 index) external;
 
-    /// @notice The arbiter splits a disputed milestone; the fee applies to the seller's share only.
+    /// @notice The arbiter splits a disputed milestone within the arbitration window; the fee applies to the
+    /// seller's share only.
     /// @param id Agreement id.
     /// @param index Milestone index.
     /// @param buyerShare What goes back to the buyer; the rest goes to the seller.
     function resolve(uint256 id, uint256 index, uint256 buyerShare) external;
+
+    /// @notice Buyer or seller settles a disputed milestone the arbiter left past its arbitration window, with
+    /// the fallback split of the terms.
+    /// @param id Agreement id.
+    /// @param index Milestone index.
+    function resolveByFallback(uint256 id, uint256 index) external;
+
+    /// @notice Buyer or seller proposes a new arbiter; it takes over when the other party proposes the same.
+    /// @param id Agreement id.
+    /// @param arbiter The proposed arbiter (neither party, not zero).
+    function proposeArbiter(uint256 id, address arbiter) external;
 
     /// @notice Refunds the buyer a milestone not delivered by the delivery deadline.
     /// @param id Agreement id.
@@ -163,15 +217,26 @@ interface IB2BEscrow {
     /// @param index Milestone index.
     function sellerRefund(uint256 id, uint256 index) external;
 
-    /// @notice Buyer or seller asks to cancel; when both have, every unsettled milestone is refunded.
+    /// @notice Buyer or seller asks to cancel; when both have, with nothing delivered, disputed or settled in
+    /// between, every unsettled milestone is refunded.
     /// @param id Agreement id.
     function requestCancel(uint256 id) external;
+
+    /// @notice The caller withdraws its standing cancel request.
+    /// @param id Agreement id.
+    function withdrawCancelRequest(uint256 id) external;
 
     /// @notice Sets the treasury that receives fees.
     /// @param newTreasury The treasury address.
     function setTreasury(address newTreasury) external;
 
-    /// @notice Sets the fee cap for new agreements (at most the hard cap).
-    /// @param newMaxFeeBps The cap in basis points.
-    function setMaxFee(uint256 newMaxFeeBps) external;
+    /// @notice Sets the platform fee for agreements created from now on (at most the hard cap).
+    /// @param newFeeBps The fee in basis points.
+    function setFee(uint256 newFeeBps) external;
+
+    /// @notice The admin sends tokens held beyond the unsettled milestones (sent by mistake) to `to`.
+    /// @param token The token (for ZON, at most the balance minus the locked total).
+    /// @param to Recipient.
+    /// @param amount Amount.
+    function rescueERC20(address token, address to, uint256 amount) external;
 }

@@ -6,12 +6,12 @@ import { ROLES, signPermit } from "../../src";
 import { ONE_ZON } from "../helpers/fixtures";
 import {
   AMOUNTS,
+  ARBITRATION,
   DAY,
   deliveredFixture,
   escrowFixture,
   FEE_BPS,
   fundedFixture,
-  MAX_FEE_BPS,
   REVIEW,
   STATUS,
 } from "./fixture";
@@ -29,23 +29,29 @@ describe("B2BEscrow", function () {
       );
     });
 
-    it("emits AgreementCreated with the terms hash and the fee fixed for its life", async function () {
-      const { escrow, buyer, seller, arbiter, terms, deliveryDeadline } = await loadFixture(escrowFixture);
+    it("emits AgreementCreated with the terms and the platform fee fixed for its life", async function () {
+      const { escrow, buyer, seller, terms } = await loadFixture(escrowFixture);
       const t = terms();
-      await expect(escrow.connect(buyer).createAndFund(t, AMOUNTS))
-        .to.emit(escrow, "AgreementCreated")
-        .withArgs(
-          0n,
-          buyer.address,
-          seller.address,
-          arbiter.address,
-          t.termsHash,
-          600n * ONE_ZON,
-          3n,
-          deliveryDeadline,
-          REVIEW,
-          FEE_BPS,
-        );
+      const receipt = await (await escrow.connect(buyer).createAndFund(t, AMOUNTS)).wait();
+      const [event] = await escrow.queryFilter(escrow.filters.AgreementCreated(0n), receipt!.blockNumber);
+      expect([
+        event.args.buyer,
+        event.args.seller,
+        event.args.total,
+        event.args.milestoneCount,
+      ]).to.deep.equal([buyer.address, seller.address, 600n * ONE_ZON, 3n]);
+      expect(event.args.feeBps).to.equal(FEE_BPS);
+      const e = event.args.terms;
+      expect({
+        seller: e.seller,
+        arbiter: e.arbiter,
+        termsHash: e.termsHash,
+        deliveryDeadline: e.deliveryDeadline,
+        reviewWindow: e.reviewWindow,
+        acceptDeadline: e.acceptDeadline,
+        arbitrationWindow: e.arbitrationWindow,
+        fallbackBuyerBps: e.fallbackBuyerBps,
+      }).to.deep.equal(t);
     });
 
     it("records each milestone as funded", async function () {
@@ -54,9 +60,9 @@ describe("B2BEscrow", function () {
       expect([m.amount, m.status]).to.deep.equal([300n * ONE_ZON, BigInt(STATUS.Funded)]);
     });
 
-    it("keeps the fee of an agreement when the cap is lowered later", async function () {
+    it("keeps the fee of an agreement when the platform fee changes later", async function () {
       const { escrow, admin } = await loadFixture(fundedFixture);
-      await escrow.connect(admin).setMaxFee(0n);
+      await escrow.connect(admin).setFee(0n);
       expect((await escrow.agreement(0)).feeBps).to.equal(FEE_BPS);
     });
 
@@ -128,13 +134,6 @@ describe("B2BEscrow", function () {
       await expect(escrow.connect(buyer).createAndFund(terms({ reviewWindow: 91n * DAY }), AMOUNTS))
         .to.be.revertedWithCustomError(escrow, "InvalidReviewWindow")
         .withArgs(91n * DAY, 90n * DAY);
-    });
-
-    it("rejects a fee above the cap with FeeTooHigh", async function () {
-      const { escrow, buyer, terms } = await loadFixture(escrowFixture);
-      await expect(escrow.connect(buyer).createAndFund(terms({ feeBps: MAX_FEE_BPS + 1n }), AMOUNTS))
-        .to.be.revertedWithCustomError(escrow, "FeeTooHigh")
-        .withArgs(MAX_FEE_BPS + 1n, MAX_FEE_BPS);
     });
 
     it("rejects a total above 2^128 - 1 with AmountTooLarge", async function () {
@@ -266,9 +265,11 @@ describe("B2BEscrow", function () {
         .withArgs(0n, 0n, STATUS.Released);
     });
 
-    it("pays no fee on an agreement without one", async function () {
-      const { escrow, token, buyer, seller, treasury, terms } = await loadFixture(escrowFixture);
-      await escrow.connect(buyer).createAndFund(terms({ feeBps: 0n }), [ONE_ZON]);
+    it("pays no fee on an agreement made while the platform fee was zero", async function () {
+      const { escrow, token, admin, buyer, seller, treasury, terms } = await loadFixture(escrowFixture);
+      await escrow.connect(admin).setFee(0n);
+      await escrow.connect(buyer).createAndFund(terms(), [ONE_ZON]);
+      await escrow.connect(seller).accept(0);
       await expect(escrow.connect(buyer).release(0, 0)).to.changeTokenBalances(
         token,
         [seller, treasury],
@@ -277,8 +278,10 @@ describe("B2BEscrow", function () {
     });
 
     it("rounds the fee down, in the seller's favour", async function () {
-      const { escrow, token, buyer, seller, treasury, terms } = await loadFixture(escrowFixture);
-      await escrow.connect(buyer).createAndFund(terms({ feeBps: 333n }), [299n]); // 299 × 3.33 % = 9.96 wei
+      const { escrow, token, admin, buyer, seller, treasury, terms } = await loadFixture(escrowFixture);
+      await escrow.connect(admin).setFee(333n);
+      await escrow.connect(buyer).createAndFund(terms(), [299n]); // 299 × 3.33 % = 9.96 wei
+      await escrow.connect(seller).accept(0);
       await expect(escrow.connect(buyer).release(0, 0)).to.changeTokenBalances(
         token,
         [seller, treasury],
@@ -323,9 +326,11 @@ describe("B2BEscrow", function () {
   describe("disputes", function () {
     it("lets the buyer dispute within the window, emitting MilestoneDisputed", async function () {
       const { escrow, buyer } = await loadFixture(deliveredFixture);
+      const disputedAt = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(disputedAt);
       await expect(escrow.connect(buyer).dispute(0, 0))
         .to.emit(escrow, "MilestoneDisputed")
-        .withArgs(0n, 0n, buyer.address);
+        .withArgs(0n, 0n, buyer.address, disputedAt + ARBITRATION);
     });
 
     it("lets the seller dispute within the window", async function () {
@@ -495,7 +500,17 @@ describe("B2BEscrow", function () {
       const { escrow, token, buyer, seller } = await loadFixture(fundedFixture);
       await escrow.connect(seller).requestCancel(0);
       await escrow.connect(buyer).requestCancel(0);
-      await expect(escrow.connect(buyer).requestCancel(0)).to.changeTokenBalance(token, buyer, 0n);
+      await escrow.connect(seller).requestCancel(0);
+      const again = escrow.connect(buyer).requestCancel(0);
+      await expect(again).to.emit(escrow, "AgreementCancelled").withArgs(0n, 0n);
+      await expect(again).to.changeTokenBalance(token, buyer, 0n);
+    });
+
+    it("rejects the buyer as arbiter with InvalidArbiter", async function () {
+      const { escrow, buyer, terms } = await loadFixture(escrowFixture);
+      await expect(escrow.connect(buyer).createAndFund(terms({ arbiter: buyer.address }), AMOUNTS))
+        .to.be.revertedWithCustomError(escrow, "InvalidArbiter")
+        .withArgs(buyer.address);
     });
 
     it("refuses a cancel request from an outsider with NotAllowed", async function () {
@@ -550,17 +565,17 @@ describe("B2BEscrow", function () {
         .withArgs(ZeroAddress);
     });
 
-    it("refuses a fee cap above the hard cap with FeeCapTooHigh", async function () {
+    it("refuses a platform fee above the hard cap with FeeTooHigh", async function () {
       const { escrow, admin } = await loadFixture(escrowFixture);
-      await expect(escrow.connect(admin).setMaxFee(1_001n))
-        .to.be.revertedWithCustomError(escrow, "FeeCapTooHigh")
+      await expect(escrow.connect(admin).setFee(1_001n))
+        .to.be.revertedWithCustomError(escrow, "FeeTooHigh")
         .withArgs(1_001n, 1_000n);
     });
 
-    it("sets the fee cap, emitting MaxFeeSet", async function () {
+    it("sets the platform fee, emitting FeeSet", async function () {
       const { escrow, admin } = await loadFixture(escrowFixture);
-      await expect(escrow.connect(admin).setMaxFee(250n)).to.emit(escrow, "MaxFeeSet").withArgs(250n);
-      expect(await escrow.maxFeeBps()).to.equal(250n);
+      await expect(escrow.connect(admin).setFee(250n)).to.emit(escrow, "FeeSet").withArgs(250n);
+      expect(await escrow.feeBps()).to.equal(250n);
     });
 
     it("refuses treasury changes to an account without the admin role", async function () {
@@ -570,9 +585,9 @@ describe("B2BEscrow", function () {
         .withArgs(pauser.address, ROLES.DEFAULT_ADMIN);
     });
 
-    it("refuses fee-cap changes to an account without the admin role", async function () {
+    it("refuses platform fee changes to an account without the admin role", async function () {
       const { escrow, pauser } = await loadFixture(escrowFixture);
-      await expect(escrow.connect(pauser).setMaxFee(1n))
+      await expect(escrow.connect(pauser).setFee(1n))
         .to.be.revertedWithCustomError(escrow, "AccessControlUnauthorizedAccount")
         .withArgs(pauser.address, ROLES.DEFAULT_ADMIN);
     });

@@ -6,12 +6,23 @@ import { DAY, fundedFixture } from "./fixture";
 
 type Step =
   | {
-      kind: "deliver" | "release" | "claim" | "dispute" | "resolve" | "refundUndelivered" | "sellerRefund";
+      kind:
+        | "deliver"
+        | "release"
+        | "claim"
+        | "dispute"
+        | "resolve"
+        | "resolveByFallback"
+        | "refundUndelivered"
+        | "sellerRefund";
       agreement: number;
       index: number;
       share: bigint;
     }
-  | { kind: "cancelBuyer" | "cancelSeller"; agreement: number }
+  | {
+      kind: "cancelBuyer" | "cancelSeller" | "withdrawCancelBuyer" | "withdrawCancelSeller";
+      agreement: number;
+    }
   | { kind: "wait"; days: number };
 
 const milestoneStep = fc.record({
@@ -21,6 +32,7 @@ const milestoneStep = fc.record({
     "claim" as const,
     "dispute" as const,
     "resolve" as const,
+    "resolveByFallback" as const,
     "refundUndelivered" as const,
     "sellerRefund" as const,
   ),
@@ -33,7 +45,12 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({
-      kind: fc.constantFrom("cancelBuyer" as const, "cancelSeller" as const),
+      kind: fc.constantFrom(
+        "cancelBuyer" as const,
+        "cancelSeller" as const,
+        "withdrawCancelBuyer" as const,
+        "withdrawCancelSeller" as const,
+      ),
       agreement: fc.integer({ min: 0, max: 1 }),
     }),
   },
@@ -58,6 +75,10 @@ describe("B2BEscrow invariants under random steps", function () {
             if (s.kind === "wait") await time.increase(BigInt(s.days) * DAY);
             else if (s.kind === "cancelBuyer") await f.escrow.connect(f.buyer).requestCancel(s.agreement);
             else if (s.kind === "cancelSeller") await f.escrow.connect(f.seller).requestCancel(s.agreement);
+            else if (s.kind === "withdrawCancelBuyer")
+              await f.escrow.connect(f.buyer).withdrawCancelRequest(s.agreement);
+            else if (s.kind === "withdrawCancelSeller")
+              await f.escrow.connect(f.seller).withdrawCancelRequest(s.agreement);
             else if ("index" in s) {
               const { agreement: a, index: i } = s;
               if (s.kind === "deliver") await f.escrow.connect(f.seller).deliver(a, i);
@@ -65,6 +86,7 @@ describe("B2BEscrow invariants under random steps", function () {
               if (s.kind === "claim") await f.escrow.connect(f.seller).claim(a, i);
               if (s.kind === "dispute") await f.escrow.connect(f.buyer).dispute(a, i);
               if (s.kind === "resolve") await f.escrow.connect(f.arbiter).resolve(a, i, s.share);
+              if (s.kind === "resolveByFallback") await f.escrow.connect(f.seller).resolveByFallback(a, i);
               if (s.kind === "refundUndelivered") await f.escrow.connect(f.buyer).refundUndelivered(a, i);
               if (s.kind === "sellerRefund") await f.escrow.connect(f.seller).sellerRefund(a, i);
             }
@@ -88,7 +110,10 @@ describe("B2BEscrow invariants under random steps", function () {
               }
             }
           }
-          expect(await f.token.balanceOf(f.escrowAddress)).to.equal(unsettled);
+          expect([await f.token.balanceOf(f.escrowAddress), await f.escrow.lockedTotal()]).to.deep.equal([
+            unsettled,
+            unsettled,
+          ]);
           // What left the escrow went to buyer, seller and treasury, to the wei.
           const now = await Promise.all(parties.map((p) => f.token.balanceOf(p)));
           const paidOut = now.reduce((sum, b, k) => sum + b - start[k], 0n);

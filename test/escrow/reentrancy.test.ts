@@ -4,9 +4,8 @@ import { id as keccakOfText, MaxUint256, type Interface } from "ethers";
 import { ethers } from "hardhat";
 import type { B2BEscrow, ReentrantParty } from "../../typechain-types";
 import { ADMIN_DELAY, ONE_ZON } from "../helpers/fixtures";
-import { AMOUNTS, DAY, MAX_FEE_BPS, REVIEW, STATUS } from "./fixture";
+import { AMOUNTS, ARBITRATION, DAY, FALLBACK_BUYER_BPS, FEE_BPS, REVIEW, STATUS } from "./fixture";
 
-const FEE_BPS = 100n;
 const TOTAL = AMOUNTS.reduce((a, b) => a + b, 0n);
 const netOf = (amount: bigint) => amount - (amount * FEE_BPS) / 10_000n;
 
@@ -22,7 +21,7 @@ async function hostileFixture(partyIs: "seller" | "buyer") {
     admin.address,
     ADMIN_DELAY,
     treasury.address,
-    MAX_FEE_BPS,
+    FEE_BPS,
   ]);
   const escrowAddress = await escrow.getAddress();
   const party = await ethers.deployContract("ReentrantParty");
@@ -37,7 +36,9 @@ async function hostileFixture(partyIs: "seller" | "buyer") {
     termsHash: keccakOfText("statement of work #7"),
     deliveryDeadline,
     reviewWindow: REVIEW,
-    feeBps: FEE_BPS,
+    acceptDeadline: deliveryDeadline - DAY,
+    arbitrationWindow: ARBITRATION,
+    fallbackBuyerBps: FALLBACK_BUYER_BPS,
   };
   await token.mint(buyer, TOTAL);
   const create = escrow.interface.encodeFunctionData("createAndFund", [terms, AMOUNTS]);
@@ -51,6 +52,9 @@ async function hostileFixture(partyIs: "seller" | "buyer") {
     await token.connect(buyerEoa).approve(escrowAddress, MaxUint256);
     await escrow.connect(buyerEoa).createAndFund(terms, AMOUNTS);
   }
+  if (partyIs === "seller")
+    await party.execute(escrowAddress, escrow.interface.encodeFunctionData("accept", [0n]));
+  else await escrow.connect(sellerEoa).accept(0n);
   return {
     token,
     escrow,

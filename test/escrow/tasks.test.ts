@@ -17,7 +17,7 @@ describe("escrow library and tasks", function () {
     const index = (address: string) => signers.findIndex((s) => s.address === address);
     const termsFile = path.join(await mkdtemp(path.join(os.tmpdir(), "zon-escrow-")), "sow.txt");
     await writeFile(termsFile, "Statement of work #42: migrate the billing database.\n");
-    /** Arguments of escrow:create: the buyer, already approved, one 1-ZON milestone, no fee, no arbiter. */
+    /** Arguments of escrow:create: the buyer, already approved, one 1-ZON milestone, no arbiter. */
     const createArgs = (overrides: Record<string, unknown> = {}) => ({
       escrow: f.escrowAddress,
       seller: f.seller.address,
@@ -25,7 +25,9 @@ describe("escrow library and tasks", function () {
       terms: termsFile,
       deliveryDays: "30",
       reviewDays: "7",
-      feeBps: "0",
+      acceptDays: "7",
+      arbitrationDays: "14",
+      fallbackBuyerBps: "5000",
       approved: true,
       account: index(f.buyer.address),
       ...overrides,
@@ -39,6 +41,7 @@ describe("escrow library and tasks", function () {
     const id = await createAgreement(escrow, token, buyer, terms(), AMOUNTS, {
       permitDeadline: BigInt(await time.latest()) + 600n,
     });
+    await escrow.connect(seller).accept(id);
     await escrow.connect(seller).deliver(id, 1);
     const state = await readAgreement(escrow, id);
     expect(state.milestones.map((m) => m.status)).to.deep.equal(["funded", "delivered", "funded"]);
@@ -50,13 +53,14 @@ describe("escrow library and tasks", function () {
     await expect(readAgreement(escrow, 5n)).to.be.rejectedWith("id: no agreement 5");
   });
 
-  it("runs an agreement through the tasks: create, deliver, dispute, resolve, show", async function () {
+  it("runs an agreement through the tasks: create, accept, deliver, dispute, resolve, show", async function () {
     const { escrowAddress, buyer, seller, arbiter, index, createArgs } = await loadFixture(taskFixture);
     const common = { escrow: escrowAddress };
     const id = await runTask<bigint>(
       "escrow:create",
-      createArgs({ arbiter: arbiter.address, milestones: "100,200.5", feeBps: "100", approved: false }),
+      createArgs({ arbiter: arbiter.address, milestones: "100,200.5", approved: false }),
     );
+    await runTask("escrow:accept", { ...common, id: String(id), account: index(seller.address) });
     await runTask("escrow:deliver", {
       ...common,
       id: String(id),
@@ -83,7 +87,7 @@ describe("escrow library and tasks", function () {
     const { escrow, createArgs } = await loadFixture(taskFixture);
     const id = await runTask<bigint>("escrow:create", createArgs());
     const [event] = await escrow.queryFilter(escrow.filters.AgreementCreated(id));
-    expect(event.args.termsHash).to.equal(
+    expect(event.args.terms.termsHash).to.equal(
       keccak256(toUtf8Bytes("Statement of work #42: migrate the billing database.\n")),
     );
   });
@@ -97,6 +101,42 @@ describe("escrow library and tasks", function () {
       "refunded",
       "refunded",
     ]);
+  });
+
+  it("lets the buyer take back an agreement the seller never accepted", async function () {
+    const { escrow, escrowAddress, buyer, index, createArgs } = await loadFixture(taskFixture);
+    const id = await runTask<bigint>("escrow:create", createArgs({ milestones: "5,5" }));
+    await runTask("escrow:withdrawUnaccepted", {
+      escrow: escrowAddress,
+      id: String(id),
+      account: index(buyer.address),
+    });
+    expect((await readAgreement(escrow, id)).milestones.map((m) => m.status)).to.deep.equal([
+      "refunded",
+      "refunded",
+    ]);
+  });
+
+  it("replaces the arbiter through the tasks once both parties propose the same one", async function () {
+    const { escrow, escrowAddress, buyer, seller, outsider, index, createArgs } =
+      await loadFixture(taskFixture);
+    const id = await runTask<bigint>("escrow:create", createArgs());
+    for (const party of [buyer, seller]) {
+      await runTask("escrow:proposeArbiter", {
+        escrow: escrowAddress,
+        id: String(id),
+        arbiter: outsider.address,
+        account: index(party.address),
+      });
+    }
+    expect((await readAgreement(escrow, id)).arbiter).to.equal(outsider.address);
+  });
+
+  it("refuses a fallback split above 10000 bps, naming it", async function () {
+    const { createArgs } = await loadFixture(taskFixture);
+    await expect(runTask("escrow:create", createArgs({ fallbackBuyerBps: "10001" }))).to.be.rejectedWith(
+      "fallback-buyer-bps: 10001 is above 10000 (all to the buyer)",
+    );
   });
 
   it("refuses a milestone amount that is not ZON, naming it", async function () {
