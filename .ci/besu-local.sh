@@ -7,10 +7,13 @@ cd "$(dirname "$0")/.."
 chain_pid=""
 deploy_pgid=""
 work=$(mktemp -d)
+# The chain runs in a process group of its own (npx, ts-node, anvil): stopping it stops the whole group,
+# so no anvil is left listening on 8545 (npx does not pass a signal on to its children).
 stop_chain() {
-  if [ -n "$chain_pid" ] && kill -0 "$chain_pid" 2>/dev/null; then
-    kill "$chain_pid" 2>/dev/null || true
+  if [ -n "$chain_pid" ]; then
+    kill -TERM -- "-$chain_pid" 2>/dev/null || true
     wait "$chain_pid" 2>/dev/null || true
+    kill -KILL -- "-$chain_pid" 2>/dev/null || true
   fi
   chain_pid=""
 }
@@ -22,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_chain() {
-  npx ts-node scripts/chain.ts >"$work/chain.log" 2>&1 &
+  setsid npx ts-node scripts/chain.ts >"$work/chain.log" 2>&1 &
   chain_pid=$!
   for _ in $(seq 1 60); do
     if curl -sf -X POST -H 'content-type: application/json' \
@@ -68,3 +71,9 @@ echo "the resumed deploy reached the same addresses"
 
 echo "--- 3. the demo against the local chain"
 timeout 600 npm run demo --silent -- --network besuLocal
+stop_chain
+if curl -sf -X POST -H 'content-type: application/json' \
+  --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' http://127.0.0.1:8545 >/dev/null; then
+  echo "a chain still answers on 127.0.0.1:8545 after being stopped"; exit 1
+fi
+echo "the local chain is stopped; nothing listens on 8545"

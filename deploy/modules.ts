@@ -80,6 +80,7 @@ export function redemptionModule(p: SuiteParameters) {
         deployer,
         p.adminTransferDelay,
         p.redemption.fulfilmentTimeout,
+        p.redemption.acceptanceWindow,
       ]);
       m.call(gateway, "grantRole", [ROLES.FULFILLER, p.redemption.fulfiller], { id: "grantFulfiller" });
       m.call(gateway, "grantRole", [ROLES.PAUSER, p.pauser], { id: "grantPauser" });
@@ -130,7 +131,7 @@ export function escrowModule(p: SuiteParameters) {
         deployer,
         p.adminTransferDelay,
         p.escrow.treasury,
-        p.escrow.maxFeeBps,
+        p.escrow.feeBps,
       ]);
       m.call(escrow, "grantRole", [ROLES.PAUSER, p.pauser], { id: "grantPauser" });
       return { escrow };

@@ -21,6 +21,7 @@ export interface SuiteParameters {
     fulfiller: string;
     catalogueManager: string;
     fulfilmentTimeout: bigint;
+    acceptanceWindow: bigint;
     catalogue: Array<{
       sku: bigint;
       kind: bigint;
@@ -33,7 +34,8 @@ export interface SuiteParameters {
   };
   escrow: {
     treasury: string;
-    maxFeeBps: bigint;
+    /** The platform fee governance sets; each agreement keeps the one in force when it was made. */
+    feeBps: bigint;
   };
 }
 
@@ -128,9 +130,15 @@ export function parseParameters(raw: unknown, source: string): SuiteParameters {
   });
 
   const escrow = section("escrow");
-  const maxFeeBps = whole(escrow, "maxFeeBps", "escrow.");
-  if (maxFeeBps > 1_000n)
-    fail("escrow.maxFeeBps:", Number(maxFeeBps), "at most 1000 (the contract's hard cap)");
+  const feeBps = whole(escrow, "feeBps", "escrow.");
+  if (feeBps > 1_000n) fail("escrow.feeBps:", Number(feeBps), "at most 1000 (the contract's hard cap)");
+  const acceptanceWindow = whole(redemption, "acceptanceWindow", "redemption.", 1n);
+  if (acceptanceWindow > 30n * 86_400n)
+    fail(
+      "redemption.acceptanceWindow:",
+      Number(acceptanceWindow),
+      "at most 2592000 (30 days, the contract's cap)",
+    );
 
   return {
     governance: address(raw, "governance"),
@@ -149,9 +157,10 @@ export function parseParameters(raw: unknown, source: string): SuiteParameters {
       fulfiller: address(redemption, "fulfiller", "redemption."),
       catalogueManager: address(redemption, "catalogueManager", "redemption."),
       fulfilmentTimeout: whole(redemption, "fulfilmentTimeout", "redemption.", 1n),
+      acceptanceWindow,
       catalogue,
     },
-    escrow: { treasury: address(escrow, "treasury", "escrow."), maxFeeBps },
+    escrow: { treasury: address(escrow, "treasury", "escrow."), feeBps },
   };
 }
 

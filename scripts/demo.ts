@@ -22,11 +22,14 @@ import {
   FulfilmentWorker,
   readAgreement,
   recoverAttestationSigner,
+  recoverRevocationSigner,
   redeemWithPermit,
   requestFromEvent,
   rewardDomain,
   signAttestation,
+  signRevocation,
   type EpochProofLine,
+  type Revocation,
   type UsageAttestation,
 } from "../src";
 
@@ -134,6 +137,17 @@ async function main(): Promise<void> {
     `the relayer re-sends the same batch: ${skipped} of ${attestations.length} skipped as already claimed, nothing minted twice`,
   );
 
+  say("A billing correction: an attestation signed by mistake is revoked before anyone claims it.");
+  const mistaken: Revocation = { period: PERIOD, id: nextId + BigInt(usage.length) };
+  const revocationBundle = bundleSignatures(
+    await Promise.all([attestorA, attestorB].map((s) => signRevocation(s, domain, mistaken))),
+    (sig) => recoverRevocationSigner(domain, mistaken, sig),
+  );
+  await mined(distributor.connect(relayer).revokeWithSignatures(mistaken, revocationBundle));
+  detail(
+    `id ${mistaken.id} revoked on the word of 2 of the 3 attestors, as issuance needs: one key alone can neither mint nor revoke`,
+  );
+
   say(
     `A very large customer base: period ${LARGE_PERIOD} is settled as one Merkle epoch (${EPOCH_RECORDS.toLocaleString()} usage records).`,
   );
@@ -208,7 +222,9 @@ async function main(): Promise<void> {
     `Acme ${zon(await token.balanceOf(acme.address))}, Globex ${zon(await token.balanceOf(globex.address))}`,
   );
 
-  say("Acme buys a database migration from Initech under escrow: 3 milestones, an arbiter named, 1 % fee.");
+  say(
+    `Acme buys a database migration from Initech under escrow: 3 milestones, an arbiter named, the platform fee (${await escrow.feeBps()} bps).`,
+  );
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   const agreementId = await createAgreement(
     escrow,
@@ -220,12 +236,18 @@ async function main(): Promise<void> {
       termsHash: keccakOfText("SOW: migrate billing DB"),
       deliveryDeadline: now + 30n * 86_400n,
       reviewWindow: 7n * 86_400n,
-      feeBps: 100n,
+      acceptDeadline: now + 3n * 86_400n,
+      arbitrationWindow: 14n * 86_400n,
+      fallbackBuyerBps: 5_000n,
     },
     [parseUnits("200", 18), parseUnits("300", 18), parseUnits("100", 18)],
     { permitDeadline: now + 3_600n },
   );
   detail(`agreement ${agreementId} funded with 600 ZON in one transaction (ERC-2612 permit)`);
+  await mined(escrow.connect(initech).accept(agreementId));
+  detail(
+    "Initech accepts it within its 3 days: only now does it bind the seller (until then Acme could take everything back)",
+  );
   await mined(escrow.connect(initech).deliver(agreementId, 0));
   await mined(escrow.connect(acme).release(agreementId, 0));
   detail("milestone 0: Initech delivers, Acme releases: 198 ZON to Initech, 2 ZON fee to the treasury");
@@ -233,7 +255,7 @@ async function main(): Promise<void> {
   await mined(escrow.connect(acme).dispute(agreementId, 1));
   await mined(escrow.connect(arbiter).resolve(agreementId, 1, parseUnits("90", 18)));
   detail(
-    "milestone 1: delivered, disputed by Acme; the arbiter splits it: 90 ZON back to Acme, 207.9 to Initech, 2.1 fee",
+    "milestone 1: delivered, disputed by Acme; the arbiter splits it within its 14 days: 90 ZON back to Acme, 207.9 to Initech, 2.1 fee",
   );
   const agreement = await readAgreement(escrow, agreementId);
   detail(
@@ -259,7 +281,7 @@ async function main(): Promise<void> {
   detail(`locked in the gateway: ${zon(await token.balanceOf(await gateway.getAddress()))}`);
 
   say(
-    "The fulfilment worker delivers what it can: cloud credits go to the ledger, the catalogue item is refused.",
+    "The fulfilment worker accepts the requests on chain (their owners cannot cancel until it is done), delivers what it can, and refuses the catalogue item.",
   );
   const ledgerDir = await mkdtemp(path.join(os.tmpdir(), "zon-ledger-"));
   try {
@@ -272,10 +294,10 @@ async function main(): Promise<void> {
     });
     const report = await worker.runOnce();
     detail(
-      `confirmed request(s) ${report.confirmed.join(", ")} (ZON burned); rejected ${report.rejected.join(", ")} (ZON returned)`,
+      `accepted ${report.accepted.join(", ")}; confirmed request(s) ${report.confirmed.join(", ")} (ZON burned); rejected ${report.rejected.join(", ")} (ZON returned)`,
     );
     for (const entry of adapter.ledger())
-      detail(`ledger: redemption ${entry.redemptionId} → ${entry.quantity} credit(s), code ${entry.code}`);
+      detail(`ledger: redemption ${entry.redemptionKey} → ${entry.quantity} credit(s), code ${entry.code}`);
   } finally {
     await rm(ledgerDir, { recursive: true, force: true });
   }
@@ -292,7 +314,7 @@ async function firstFreeId(
   for (;;) {
     const [claimed, revoked] = await distributor.attestationStatus(period, id);
     if (!claimed && !revoked) return id;
-    id += 3n;
+    id += 4n; // each run uses four ids: three claims and one revocation
   }
 }
 
@@ -358,15 +380,18 @@ async function finalReport(
     const { request } = requestFromEvent(log);
     if (await gateway.isOpen(request.id)) openTotal += request.amount;
   }
-  checks.push(["gateway balance == Σ open requests", balances.get(gatewayAddress) === openTotal]);
+  checks.push([
+    "gateway balance == openTotal == Σ open requests",
+    balances.get(gatewayAddress) === openTotal && (await gateway.openTotal()) === openTotal,
+  ]);
   let unsettled = 0n;
   for (let id = 0n; id < (await escrow.nextAgreementId()); id++) {
     for (const m of (await readAgreement(escrow, id)).milestones)
       if (["funded", "delivered", "disputed"].includes(m.status)) unsettled += m.amount;
   }
   checks.push([
-    "escrow balance == Σ unsettled milestones",
-    (balances.get(escrowAddress) ?? 0n) === unsettled,
+    "escrow balance == lockedTotal == Σ unsettled milestones",
+    (balances.get(escrowAddress) ?? 0n) === unsettled && (await escrow.lockedTotal()) === unsettled,
   ]);
   for (const period of [PERIOD, LARGE_PERIOD]) {
     const [, budget, committed] = await distributor.periodPolicy(period);

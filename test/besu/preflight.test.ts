@@ -58,11 +58,15 @@ describe("preflight (needs the real, uninstrumented bytecode)", function () {
     const { child, provider } = await startChain(args);
     chains.push(child);
     const deployer = options.deployer ?? DEPLOYER;
-    return runPreflight(provider, {
-      expectedChainId: options.expectedChainId ?? BigInt(ZONCOIN_CHAIN_ID),
-      deployer,
-      ...(await suiteFootprint(hre, deployer)),
-    });
+    try {
+      return await runPreflight(provider, {
+        expectedChainId: options.expectedChainId ?? BigInt(ZONCOIN_CHAIN_ID),
+        deployer,
+        ...(await suiteFootprint(hre, deployer)),
+      });
+    } finally {
+      provider.destroy();
+    }
   }
 
   it("passes every check on the Besu-like local chain", async function () {

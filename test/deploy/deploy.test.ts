@@ -79,13 +79,24 @@ describe("deploy parameters", function () {
     );
   });
 
-  it("refuses a fee cap above the contract's hard cap", function () {
+  it("refuses a platform fee above the contract's hard cap", function () {
     expect(() =>
       parseParameters(
-        withChange((p) => (p.escrow.maxFeeBps = 2_000)),
+        withChange((p) => (p.escrow.feeBps = 2_000)),
         "p.json",
       ),
-    ).to.throw("p.json: escrow.maxFeeBps: 2000 is not at most 1000 (the contract's hard cap)");
+    ).to.throw("p.json: escrow.feeBps: 2000 is not at most 1000 (the contract's hard cap)");
+  });
+
+  it("refuses an acceptance window above the contract's 30-day cap", function () {
+    expect(() =>
+      parseParameters(
+        withChange((p) => (p.redemption.acceptanceWindow = 31 * 86_400)),
+        "p.json",
+      ),
+    ).to.throw(
+      "p.json: redemption.acceptanceWindow: 2678400 is not at most 2592000 (30 days, the contract's cap)",
+    );
   });
 
   it("names a network without a parameter file", function () {
