@@ -9,6 +9,11 @@ import "./tasks/besu";
 import "./tasks/escrow";
 import "./tasks/redemption";
 import "./tasks/rewards";
+import "./tasks/token";
+import { installErrorHandling } from "./tasks/context";
+
+// Every task above fails with one decoded sentence and exit code 1 (a stack only with --verbose or DEBUG).
+installErrorHandling();
 
 // One pinned compiler. It comes from the `solc` npm package (WebAssembly build) so that compiling
 // never downloads anything: many networks, ours included, cannot reach the compiler download site.

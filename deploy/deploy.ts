@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { deploymentFile, type Deployment } from "../src/deployments";
+import { deployedAtBlock, deploymentFile, type Deployment } from "../src/deployments";
 import { suiteModule } from "./modules";
 import { preflightNetwork } from "./preflight";
 import { loadParameters, type SuiteParameters } from "./parameters";
@@ -37,6 +37,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, parameters?: S
   const deployment: Deployment = {
     network: hre.network.name,
     chainId: chainId.toString(),
+    fromBlock: await deployedAtBlock(hre.ethers.provider, await token.getAddress()),
     contracts: {
       ZonCoin: await token.getAddress(),
       RewardDistributor: await distributor.getAddress(),

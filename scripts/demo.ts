@@ -18,6 +18,7 @@ import {
   buildEpoch,
   bundleSignatures,
   createAgreement,
+  describeError,
   FileLedgerAdapter,
   FulfilmentWorker,
   readAgreement,
@@ -403,6 +404,7 @@ async function finalReport(
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(`demo: ${describeError(error)}`);
+  if (process.env.DEBUG) console.error(error);
   process.exitCode = 1;
 });

@@ -13,3 +13,5 @@ export * from "./deployments";
 export * from "./besu/kit";
 export * from "./preflight";
 export * from "./admin";
+export * from "./errors";
+export * from "./events";

@@ -1,4 +1,5 @@
-import { task, types } from "hardhat/config";
+import { types } from "hardhat/config";
+import { zonTask } from "./context";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { Contract, ZeroAddress } from "ethers";
 import {
@@ -27,15 +28,16 @@ function show(states: AdminState[]): void {
   );
 }
 
-task("admin:status", "Shows each deployed contract's default admin and any admin transfer pending").setAction(
-  async (_args, hre) => {
-    const states = await suiteStates(hre);
-    show(states);
-    return states;
-  },
-);
+zonTask(
+  "admin:status",
+  "Shows each deployed contract's default admin and any admin transfer pending",
+).setAction(async (_args, hre) => {
+  const states = await suiteStates(hre);
+  show(states);
+  return states;
+});
 
-task(
+zonTask(
   "admin:accept",
   "Governance accepts the default admin role of every deployed contract offered to it, once the delay is over",
 )

@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { task, types } from "hardhat/config";
+import { types } from "hardhat/config";
+import { zonTask } from "./context";
 import { preflightNetwork } from "../deploy/preflight";
 import { parseMembers, writeNetwork, ZONCOIN_CHAIN_ID } from "../src";
 
-task(
+zonTask(
   "besu:new",
   "Writes a private QBFT network for Besu: keys, genesis, node configs, allowlists, compose file",
 )
@@ -54,7 +55,7 @@ task(
     },
   );
 
-task(
+zonTask(
   "preflight",
   "Checks that the network can take the ZonCoin deploy; exits non-zero on a failure",
 ).setAction(async (_args, hre) => {

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { task, types } from "hardhat/config";
+import { types } from "hardhat/config";
+import { zonTask } from "./context";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { formatUnits, keccak256, parseUnits, ZeroAddress } from "ethers";
 import { createAgreement, parseAddress, readAgreement } from "../src";
@@ -30,7 +31,7 @@ function zonAmounts(value: string): bigint[] {
 
 const DAY = 86_400n;
 
-task("escrow:create", "Creates and funds an agreement as the buyer (with a permit unless --approved)")
+zonTask("escrow:create", "Creates and funds an agreement as the buyer (with a permit unless --approved)")
   .addParam("escrow", "B2BEscrow address")
   .addParam("seller", "seller address")
   .addOptionalParam("arbiter", "arbiter address (omit: no disputes)")
@@ -115,7 +116,7 @@ const AGREEMENT_STEPS = {
 for (const [step, description] of Object.entries(AGREEMENT_STEPS) as Array<
   [keyof typeof AGREEMENT_STEPS, string]
 >) {
-  task(`escrow:${step}`, description)
+  zonTask(`escrow:${step}`, description)
     .addParam("escrow", "B2BEscrow address")
     .addParam("id", "agreement id")
     .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
@@ -126,7 +127,7 @@ for (const [step, description] of Object.entries(AGREEMENT_STEPS) as Array<
     });
 }
 
-task("escrow:proposeArbiter", "Buyer or seller proposes a new arbiter; it takes over when both propose it")
+zonTask("escrow:proposeArbiter", "Buyer or seller proposes a new arbiter; it takes over when both propose it")
   .addParam("escrow", "B2BEscrow address")
   .addParam("id", "agreement id")
   .addParam("arbiter", "the proposed arbiter's address")
@@ -142,7 +143,7 @@ task("escrow:proposeArbiter", "Buyer or seller proposes a new arbiter; it takes 
   });
 
 for (const [step, description] of Object.entries(STEPS) as Array<[keyof typeof STEPS, string]>) {
-  task(`escrow:${step}`, description)
+  zonTask(`escrow:${step}`, description)
     .addParam("escrow", "B2BEscrow address")
     .addParam("id", "agreement id")
     .addParam("index", "milestone index")
@@ -154,7 +155,7 @@ for (const [step, description] of Object.entries(STEPS) as Array<[keyof typeof S
     });
 }
 
-task("escrow:resolve", "The arbiter splits a disputed milestone")
+zonTask("escrow:resolve", "The arbiter splits a disputed milestone")
   .addParam("escrow", "B2BEscrow address")
   .addParam("id", "agreement id")
   .addParam("index", "milestone index")
@@ -178,7 +179,7 @@ task("escrow:resolve", "The arbiter splits a disputed milestone")
     },
   );
 
-task("escrow:cancel", "Asks to cancel an agreement; it cancels when buyer and seller have both asked")
+zonTask("escrow:cancel", "Asks to cancel an agreement; it cancels when buyer and seller have both asked")
   .addParam("escrow", "B2BEscrow address")
   .addParam("id", "agreement id")
   .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
@@ -188,7 +189,7 @@ task("escrow:cancel", "Asks to cancel an agreement; it cancels when buyer and se
     console.log(`cancel requested for agreement ${args.id} in ${receipt?.hash}`);
   });
 
-task("escrow:show", "Shows an agreement and its milestones")
+zonTask("escrow:show", "Shows an agreement and its milestones")
   .addParam("escrow", "B2BEscrow address")
   .addParam("id", "agreement id")
   .setAction(async (args: { escrow: string; id: string }, hre) => {

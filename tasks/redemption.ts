@@ -1,23 +1,29 @@
-import { task, types } from "hardhat/config";
+import { types } from "hardhat/config";
+import { eventsFromBlock, signerFor, suiteAddress, zonTask } from "./context";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { formatUnits, id as keccakOfText, MaxUint256, parseUnits } from "ethers";
+import { formatUnits, id as keccakOfText, parseUnits } from "ethers";
 import {
+  describeError,
   FileLedgerAdapter,
   FulfilmentWorker,
-  parseAddress,
   redeemWithPermit,
   requestFromEvent,
+  ROLES,
   runWorkerLoop,
   SKU_KINDS,
   type RoundReport,
 } from "../src";
 
-async function gatewayAt(hre: HardhatRuntimeEnvironment, address: string) {
-  const gateway = await hre.ethers.getContractAt("RedemptionGateway", parseAddress("gateway", address));
-  if ((await hre.ethers.provider.getCode(address)) === "0x")
-    throw new Error(`gateway: no contract at ${address} on ${hre.network.name}`);
-  return gateway;
+/** The gateway: `--gateway`, or the network's deployment record. */
+async function gatewayAt(hre: HardhatRuntimeEnvironment, address: string | undefined) {
+  return hre.ethers.getContractAt(
+    "RedemptionGateway",
+    await suiteAddress(hre, "RedemptionGateway", "gateway", address),
+  );
 }
+
+const GATEWAY = "RedemptionGateway address (default: deployments/<network>.json)";
+const FROM = "account to send from: index, address, or name (e.g. fulfiller, a named key)";
 
 function whole(field: string, value: string): bigint {
   if (!/^[0-9]+$/.test(value)) throw new Error(`${field}: ${JSON.stringify(value)} is not a whole number`);
@@ -34,28 +40,36 @@ function skuList(field: string, value: string): bigint[] {
   return value.split(",").map((s) => whole(field, s.trim()));
 }
 
-task("catalogue:set", "Lists or changes a SKU of the redemption catalogue")
-  .addParam("gateway", "RedemptionGateway address")
+zonTask("catalogue:set", "Lists or changes a SKU of the redemption catalogue")
+  .addOptionalParam("gateway", GATEWAY)
   .addParam("sku", "SKU number")
   .addParam("kind", `one of ${SKU_KINDS.join(", ")}`)
   .addParam("price", "price in ZON, e.g. 10 or 2.5")
   .addOptionalParam("stock", "units in stock (omit for unlimited)")
   .addOptionalParam("limit", "most units per account (omit for no limit)", "0")
   .addFlag("inactive", "list it delisted")
+  .addOptionalParam("from", FROM)
   .setAction(
     async (
       args: {
-        gateway: string;
+        gateway?: string;
         sku: string;
         kind: string;
         price: string;
         stock?: string;
         limit: string;
         inactive: boolean;
+        from?: string;
       },
       hre,
     ) => {
       const gateway = await gatewayAt(hre, args.gateway);
+      const manager = await signerFor(hre, args.from, {
+        title: "catalogue manager",
+        role: ROLES.CATALOGUE,
+        contract: gateway,
+        parameter: "redemption.catalogueManager",
+      });
       const kind = SKU_KINDS.indexOf(args.kind as (typeof SKU_KINDS)[number]);
       if (kind < 0)
         throw new Error(`kind: ${JSON.stringify(args.kind)} is not one of ${SKU_KINDS.join(", ")}`);
@@ -67,16 +81,16 @@ task("catalogue:set", "Lists or changes a SKU of the redemption catalogue")
         perAccountLimit: whole("limit", args.limit),
         active: !args.inactive,
       };
-      await (await gateway.setSku(whole("sku", args.sku), config)).wait();
+      await (await gateway.connect(manager).setSku(whole("sku", args.sku), config)).wait();
       console.log(
         `SKU ${args.sku} (${args.kind}) at ${args.price} ZON${config.limitedStock ? `, ${config.stock} in stock` : ""}${config.active ? "" : ", inactive"}`,
       );
     },
   );
 
-task("catalogue:list", "Lists the catalogue (from the SkuUpdated events)")
-  .addParam("gateway", "RedemptionGateway address")
-  .setAction(async (args: { gateway: string }, hre) => {
+zonTask("catalogue:list", "Lists the catalogue (from the SkuUpdated events)")
+  .addOptionalParam("gateway", GATEWAY)
+  .setAction(async (args: { gateway?: string }, hre) => {
     const gateway = await gatewayAt(hre, args.gateway);
     const skus = new Set(
       (await gateway.queryFilter(gateway.filters.SkuUpdated())).map((log) => log.args.sku),
@@ -97,43 +111,58 @@ task("catalogue:list", "Lists the catalogue (from the SkuUpdated events)")
     return rows;
   });
 
-task("redeem:request", "Redeems a SKU from the first configured account (with a permit unless --approve)")
-  .addParam("gateway", "RedemptionGateway address")
+zonTask("redeem:request", "Redeems a SKU as a business (with a permit unless --approve)")
+  .addOptionalParam("gateway", GATEWAY)
   .addParam("sku", "SKU number")
   .addParam("quantity", "units", "1")
   .addParam("maxPrice", "most to pay in ZON")
   .addParam("deliveryRef", "where to deliver (hashed), e.g. the cloud account to credit")
-  .addFlag("approve", "approve the gateway first instead of signing a permit")
+  .addFlag("approve", "approve the gateway for this price first instead of signing a permit")
+  .addOptionalParam("from", "the business's account: index, address or named key (default: account 0)")
   .setAction(
     async (
       args: {
-        gateway: string;
+        gateway?: string;
         sku: string;
         quantity: string;
         maxPrice: string;
         deliveryRef: string;
         approve: boolean;
+        from?: string;
       },
       hre,
     ) => {
       const gateway = await gatewayAt(hre, args.gateway);
-      const [buyer] = await hre.ethers.getSigners();
+      const buyer = await signerFor(hre, args.from);
+      const buyerAddress = await buyer.getAddress();
       const token = await hre.ethers.getContractAt("ZonCoin", await gateway.token());
       const maxPrice = zon("max-price", args.maxPrice);
       const ref = keccakOfText(args.deliveryRef);
       const sku = Number(whole("sku", args.sku));
       const quantity = Number(whole("quantity", args.quantity));
+      // Checked before anything is signed or approved: the price, and that the business can pay it.
+      const price = (await gateway.skuOf(sku)).price * BigInt(quantity);
+      if (price > maxPrice)
+        throw new Error(
+          `max-price: ${args.maxPrice} ZON is below the price of ${quantity} × SKU ${sku}, ${formatUnits(price, 18)} ZON`,
+        );
+      const balance = await token.balanceOf(buyerAddress);
+      if (balance < price)
+        throw new Error(
+          `from: ${buyerAddress} holds ${formatUnits(balance, 18)} ZON, the redemption costs ${formatUnits(price, 18)} ZON`,
+        );
       let tx;
       if (args.approve) {
-        await (await token.connect(buyer).approve(await gateway.getAddress(), MaxUint256)).wait();
-        tx = await gateway.connect(buyer).redeem(sku, quantity, maxPrice, ref);
+        // The price only, never an unlimited allowance.
+        await (await token.connect(buyer).approve(await gateway.getAddress(), price)).wait();
+        tx = await gateway.connect(buyer).redeem(sku, quantity, price, ref);
       } else {
         const deadline = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp) + 3_600n;
         tx = await redeemWithPermit(gateway, token, buyer, sku, quantity, maxPrice, ref, deadline);
       }
       const receipt = await tx.wait();
       const [log] = await gateway.queryFilter(
-        gateway.filters.RedemptionRequested(undefined, buyer.address),
+        gateway.filters.RedemptionRequested(undefined, buyerAddress),
         receipt!.blockNumber,
         receipt!.blockNumber,
       );
@@ -145,38 +174,53 @@ task("redeem:request", "Redeems a SKU from the first configured account (with a 
     },
   );
 
-task("redeem:worker", "Runs the fulfilment worker with the file adapter (JSON-lines ledger of credit codes)")
-  .addParam("gateway", "RedemptionGateway address")
+zonTask(
+  "redeem:worker",
+  "Runs the fulfilment worker with the file adapter (JSON-lines ledger of credit codes)",
+)
+  .addOptionalParam("gateway", GATEWAY)
   .addParam("ledger", "ledger file (JSON lines)")
   .addParam("skus", "deliverable SKUs, comma-separated (others are rejected)")
-  .addParam("fromBlock", "first block to scan", 0, types.int)
+  .addOptionalParam(
+    "fromBlock",
+    "first block to scan (default: the deployment's block)",
+    undefined,
+    types.int,
+  )
   .addParam("confirmations", "blocks before acting on a request", 1, types.int)
   .addParam("batchSize", "requests per transaction", 20, types.int)
   .addParam("interval", "seconds between rounds", 5, types.int)
   .addParam("safetyMargin", "seconds of acceptance a delivery must leave", 600, types.int)
+  .addOptionalParam("from", FROM)
   .addFlag("once", "one round, then exit")
   .setAction(
     async (
       args: {
-        gateway: string;
+        gateway?: string;
         ledger: string;
         skus: string;
-        fromBlock: number;
+        fromBlock?: number;
         confirmations: number;
         batchSize: number;
         interval: number;
         safetyMargin: number;
         once: boolean;
+        from?: string;
       },
       hre,
     ) => {
       const gateway = await gatewayAt(hre, args.gateway);
-      const [fulfiller] = await hre.ethers.getSigners();
+      const fulfiller = await signerFor(hre, args.from, {
+        title: "fulfiller",
+        role: ROLES.FULFILLER,
+        contract: gateway,
+        parameter: "redemption.fulfiller",
+      });
       const log = (message: string) => console.log(`  ${message}`);
       const worker = new FulfilmentWorker({
         gateway: gateway.connect(fulfiller),
         adapter: new FileLedgerAdapter(args.ledger, new Set(skuList("skus", args.skus)), log),
-        fromBlock: args.fromBlock,
+        fromBlock: args.fromBlock ?? eventsFromBlock(hre),
         confirmations: args.confirmations,
         batchSize: args.batchSize,
         safetyMarginSeconds: args.safetyMargin,
@@ -199,8 +243,7 @@ task("redeem:worker", "Runs the fulfilment worker with the file adapter (JSON-li
               `round to block ${report.scannedTo}: accepted [${report.accepted.join(", ")}], confirmed [${report.confirmed.join(", ")}], rejected [${report.rejected.join(", ")}], deferred [${report.deferred.join(", ")}]${failed.length ? `, failed [${failed.join("; ")}]` : ""}`,
             );
           },
-          onError: (error) =>
-            console.log(`  round failed: ${(error as Error).message.split("\n")[0]}; next round starts over`),
+          onError: (error) => console.log(`  round failed: ${describeError(error)}; next round starts over`),
         });
       } finally {
         process.off("SIGINT", onSignal);
@@ -211,10 +254,10 @@ task("redeem:worker", "Runs the fulfilment worker with the file adapter (JSON-li
     },
   );
 
-task("redeem:show", "Shows a redemption request and how it ended")
-  .addParam("gateway", "RedemptionGateway address")
+zonTask("redeem:show", "Shows a redemption request and how it ended")
+  .addOptionalParam("gateway", GATEWAY)
   .addParam("id", "request id")
-  .setAction(async (args: { gateway: string; id: string }, hre) => {
+  .setAction(async (args: { gateway?: string; id: string }, hre) => {
     const gateway = await gatewayAt(hre, args.gateway);
     const id = whole("id", args.id);
     const [log] = await gateway.queryFilter(gateway.filters.RedemptionRequested(id));

@@ -1,8 +1,11 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { task, types, vars } from "hardhat/config";
+import { types, vars } from "hardhat/config";
+import { isLocalChain, signerFor, suiteAddress, zonTask } from "./context";
+import { loadParameters } from "../deploy/parameters";
+import type { RewardDistributor } from "../typechain-types";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { formatUnits, Wallet, type Signer } from "ethers";
 import {
@@ -17,6 +20,7 @@ import {
   readAllUsage,
   recoverAttestationSigner,
   rewardDomain,
+  ROLES,
   signAttestation,
   UsageFileError,
   type EpochFile,
@@ -24,82 +28,191 @@ import {
   type SignedAttestation,
 } from "../src";
 
-const LOCAL_NETWORKS = ["hardhat", "localhost", "besuLocal"];
-const SKIP_REASONS = ["none", "already claimed", "revoked", "expired", "over budget"];
+const SKIP_REASONS = [
+  "none",
+  "already claimed",
+  "revoked",
+  "expired",
+  "over budget",
+  "beneficiary cannot receive",
+];
 
-/** Attestor keys: `ATTESTOR_KEYS` (comma-separated) from Hardhat's vars; on a local chain, test accounts. */
-async function attestorSigners(hre: HardhatRuntimeEnvironment, accounts: string): Promise<Signer[]> {
-  if (vars.has("ATTESTOR_KEYS"))
-    return vars
+/**
+ * The attestors who sign: `ATTESTOR_KEYS` (comma-separated private keys, a configuration variable); on a
+ * local chain (recognised by its node, whatever the network is called), the test accounts chosen by
+ * `--attestor-accounts`, or by default the deploy parameters' attestors among the configured accounts, as
+ * many as the threshold. Each must be an attestor on chain, and together they must reach the threshold.
+ * A bad key is named by its position, never echoed.
+ */
+async function attestorSigners(
+  hre: HardhatRuntimeEnvironment,
+  distributor: RewardDistributor,
+  accounts: string | undefined,
+): Promise<Signer[]> {
+  const threshold = Number(await distributor.threshold());
+  let signers: Signer[];
+  if (vars.has("ATTESTOR_KEYS")) {
+    signers = vars
       .get("ATTESTOR_KEYS")
       .split(",")
-      .map((key) => new Wallet(key.trim()));
-  if (!LOCAL_NETWORKS.includes(hre.network.name)) {
+      .map((key, i) => {
+        try {
+          return new Wallet(key.trim());
+        } catch {
+          throw new Error(
+            `configuration variable ATTESTOR_KEYS: entry ${i + 1} is not a private key (32 bytes of hex)`,
+          );
+        }
+      });
+  } else if (!(await isLocalChain(hre))) {
     throw new Error(
       `attestor keys: none configured for ${hre.network.name}; run npx hardhat vars set ATTESTOR_KEYS`,
     );
+  } else {
+    const all = await hre.ethers.getSigners();
+    if (accounts !== undefined) {
+      signers = accounts.split(",").map((index) => {
+        const signer = all[Number(index)];
+        if (!/^[0-9]+$/.test(index.trim()) || !signer)
+          throw new Error(`attestor-accounts: ${JSON.stringify(index)} is not an account index`);
+        return signer;
+      });
+    } else {
+      const configured = existsSync(
+        path.join(__dirname, "..", "deploy", "parameters", `${hre.network.name}.json`),
+      )
+        ? loadParameters(hre.network.name).rewards.attestors
+        : [];
+      signers = all.filter((a) => configured.includes(a.address)).slice(0, threshold);
+    }
   }
-  const all = await hre.ethers.getSigners();
-  return accounts.split(",").map((index) => {
-    const signer = all[Number(index)];
-    if (!/^[0-9]+$/.test(index.trim()) || !signer)
-      throw new Error(`attestor-accounts: ${JSON.stringify(index)} is not an account index`);
-    return signer;
-  });
+  for (const signer of signers) {
+    const address = await signer.getAddress();
+    if (!(await distributor.isAttestor(address)))
+      throw new Error(
+        `attestor: account ${address} is not an attestor of the distributor ${await distributor.getAddress()}`,
+      );
+  }
+  if (signers.length < threshold)
+    throw new Error(
+      `attestors: ${signers.length} signer(s), the distributor needs ${threshold}; pass --attestor-accounts or set ATTESTOR_KEYS`,
+    );
+  return signers;
 }
 
-async function distributorAt(hre: HardhatRuntimeEnvironment, address: string) {
-  const distributor = await hre.ethers.getContractAt(
-    "RewardDistributor",
-    parseAddress("distributor", address),
-  );
-  if ((await hre.ethers.provider.getCode(await distributor.getAddress())) === "0x") {
-    throw new Error(`distributor: no contract at ${address} on ${hre.network.name}`);
+/**
+ * Checks every signature of a bundle before anything is sent: each must recover to a current attestor,
+ * one per signer, ascending, at least the threshold. The error names the item and the signature.
+ */
+async function verifyBundleLocally(
+  bundle: ReturnType<typeof decodeBundle>,
+  distributor: RewardDistributor,
+  chainId: bigint,
+): Promise<void> {
+  const domain = rewardDomain(chainId, await distributor.getAddress());
+  const threshold = Number(await distributor.threshold());
+  const attestors = new Map<string, boolean>();
+  for (const [i, item] of bundle.items.entries()) {
+    const hex = item.signatures.slice(2);
+    if (hex.length === 0 || hex.length % 130 !== 0)
+      throw new Error(`bundle item ${i}: signatures are not whole 65-byte signatures`);
+    let previous = 0n;
+    for (let k = 0; k < hex.length / 130; k++) {
+      let signer: string;
+      try {
+        signer = recoverAttestationSigner(domain, item.attestation, "0x" + hex.slice(k * 130, (k + 1) * 130));
+      } catch {
+        throw new Error(`bundle item ${i}: signature ${k} does not recover to a signer`);
+      }
+      if (!attestors.has(signer)) attestors.set(signer, await distributor.isAttestor(signer));
+      if (!attestors.get(signer))
+        throw new Error(
+          `bundle item ${i} (period ${item.attestation.period}, id ${item.attestation.id}): signature ${k} recovers to ${signer}, not an attestor (signed for another distributor or chain, or altered)`,
+        );
+      if (BigInt(signer) <= previous)
+        throw new Error(`bundle item ${i}: signature ${k} is a duplicate or out of order`);
+      previous = BigInt(signer);
+    }
+    if (hex.length / 130 < threshold)
+      throw new Error(
+        `bundle item ${i}: ${hex.length / 130} signature(s), the distributor needs ${threshold}`,
+      );
   }
-  return distributor;
 }
+
+/** The distributor: the address given (flag or file), or the network's deployment record. */
+async function distributorAt(hre: HardhatRuntimeEnvironment, address: string | undefined) {
+  return hre.ethers.getContractAt(
+    "RewardDistributor",
+    await suiteAddress(hre, "RewardDistributor", "distributor", address),
+  );
+}
+
+const DISTRIBUTOR = "RewardDistributor address (default: deployments/<network>.json)";
 
 function wholeArg(field: string, value: string): bigint {
   if (!/^[0-9]+$/.test(value)) throw new Error(`${field}: ${JSON.stringify(value)} is not a whole number`);
   return BigInt(value);
 }
 
-task("rewards:policy", "Publishes a billing period's cashback rates and mint budget (never changeable)")
-  .addParam("distributor", "RewardDistributor address")
+zonTask("rewards:policy", "Publishes a billing period's cashback rates and mint budget (never changeable)")
+  .addOptionalParam("distributor", DISTRIBUTOR)
   .addParam("period", "billing period, e.g. 202611")
   .addParam("rates", "basis points per category, e.g. compute=500,storage=300")
   .addParam("budget", "the period's mint budget in whole ZON")
-  .setAction(async (args: { distributor: string; period: string; rates: string; budget: string }, hre) => {
-    const distributor = await distributorAt(hre, args.distributor);
-    const packed = packRates(parseRates(args.rates, parseCategory));
-    const period = Number(wholeArg("period", args.period));
-    const receipt = await (
-      await distributor.publishPolicy(period, packed, wholeArg("budget", args.budget))
-    ).wait();
-    console.log(
-      `policy of period ${period} published (rates ${args.rates}, budget ${args.budget} ZON) in ${receipt?.hash}`,
-    );
-  });
+  .addOptionalParam("from", "account to send from: index, address, or name (default: the policy officer)")
+  .setAction(
+    async (
+      args: { distributor?: string; period: string; rates: string; budget: string; from?: string },
+      hre,
+    ) => {
+      const distributor = await distributorAt(hre, args.distributor);
+      const officer = await signerFor(hre, args.from, {
+        title: "policy officer",
+        role: ROLES.POLICY,
+        contract: distributor,
+        parameter: "rewards.policyOfficer",
+      });
+      const packed = packRates(parseRates(args.rates, parseCategory));
+      const period = Number(wholeArg("period", args.period));
+      const receipt = await (
+        await distributor.connect(officer).publishPolicy(period, packed, wholeArg("budget", args.budget))
+      ).wait();
+      console.log(
+        `policy of period ${period} published (rates ${args.rates}, budget ${args.budget} ZON) in ${receipt?.hash}`,
+      );
+    },
+  );
 
-task("rewards:sign", "Signs the attestations of a usage file (CSV or JSON lines) into a bundle file")
-  .addParam("distributor", "RewardDistributor address (part of what is signed)")
+zonTask("rewards:sign", "Signs the attestations of a usage file (CSV or JSON lines) into a bundle file")
+  .addOptionalParam("distributor", `${DISTRIBUTOR}; part of what is signed`)
   .addParam("usage", "usage file: beneficiary,customerId,period,category,usageCents,id[,deadline]")
   .addParam("out", "bundle file to write")
   .addOptionalParam("deadline", "Unix seconds, for rows without a deadline")
-  .addOptionalParam("attestorAccounts", "local networks: indexes of the test accounts that sign", "0")
+  .addParam("deadlineMargin", "seconds a deadline must lie beyond the chain's time", 3_600, types.int)
+  .addOptionalParam(
+    "attestorAccounts",
+    "local chains: indexes of the test accounts that sign (default: the configured attestors)",
+  )
   .setAction(
     async (
-      args: { distributor: string; usage: string; out: string; deadline?: string; attestorAccounts: string },
+      args: {
+        distributor?: string;
+        usage: string;
+        out: string;
+        deadline?: string;
+        deadlineMargin: number;
+        attestorAccounts?: string;
+      },
       hre,
     ) => {
       const records = await readAllUsage(args.usage); // the whole file is checked before anything is signed
       const fallbackDeadline = args.deadline === undefined ? undefined : wholeArg("deadline", args.deadline);
-      const distributor = parseAddress("distributor", args.distributor);
-      const chainId = (await hre.ethers.provider.getNetwork()).chainId;
-      const domain = rewardDomain(chainId, distributor);
-      const signers = await attestorSigners(hre, args.attestorAccounts);
-      const items: SignedAttestation[] = [];
-      for (const r of records) {
+      const margin = BigInt(args.deadlineMargin);
+      const now = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp);
+      if (records.length === 0) throw new Error(`${args.usage}: no usage rows (only a header?)`);
+      const seen = new Map<string, number>();
+      const attestations = records.map((r) => {
         if (r.id === undefined)
           throw new UsageFileError(
             args.usage,
@@ -115,8 +228,36 @@ task("rewards:sign", "Signs the attestations of a usage file (CSV or JSON lines)
             "deadline",
             "missing (give it in the file or --deadline)",
           );
+        if (deadline < now + margin)
+          throw new UsageFileError(
+            args.usage,
+            r.row,
+            "deadline",
+            `${deadline} is ${deadline < now ? "in the past" : `less than ${margin} s away`} (chain time ${now}); nobody could claim it in time`,
+          );
+        const key = `${r.period}/${r.id}`;
+        if (seen.has(key))
+          throw new UsageFileError(
+            args.usage,
+            r.row,
+            "id",
+            `${key} repeats row ${seen.get(key)}: each (period, id) mints once`,
+          );
+        seen.set(key, r.row);
         const attestation = { ...r, id: r.id, deadline };
         delete (attestation as { row?: number }).row;
+        return attestation;
+      });
+      const distributor = await suiteAddress(hre, "RewardDistributor", "distributor", args.distributor);
+      const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+      const domain = rewardDomain(chainId, distributor);
+      const signers = await attestorSigners(
+        hre,
+        await hre.ethers.getContractAt("RewardDistributor", distributor),
+        args.attestorAccounts,
+      );
+      const items: SignedAttestation[] = [];
+      for (const attestation of attestations) {
         const signatures = await Promise.all(signers.map((s) => signAttestation(s, domain, attestation)));
         items.push({
           attestation,
@@ -130,7 +271,7 @@ task("rewards:sign", "Signs the attestations of a usage file (CSV or JSON lines)
     },
   );
 
-task("rewards:submit", "Claims a signed bundle in batches; safe to re-run (claimed items are skipped)")
+zonTask("rewards:submit", "Claims a signed bundle in batches; safe to re-run (claimed items are skipped)")
   .addParam("bundle", "bundle file written by rewards:sign")
   .addOptionalParam("batchSize", "attestations per transaction", 100, types.int)
   .setAction(async (args: { bundle: string; batchSize: number }, hre) => {
@@ -142,7 +283,8 @@ task("rewards:submit", "Claims a signed bundle in batches; safe to re-run (claim
       );
     if (!(args.batchSize >= 1)) throw new Error(`batch-size: ${args.batchSize} is not a positive number`);
     const distributor = await distributorAt(hre, bundle.distributor);
-    const totals = { claimed: 0, skipped: 0, minted: 0n };
+    await verifyBundleLocally(bundle, distributor, chainId);
+    const totals = { claimed: 0, skipped: 0, minted: 0n, skippedBy: {} as Record<string, number> };
     for (let from = 0; from < bundle.items.length; from += args.batchSize) {
       const batch = bundle.items.slice(from, from + args.batchSize);
       const tx = await distributor.claimBatch(
@@ -156,23 +298,30 @@ task("rewards:submit", "Claims a signed bundle in batches; safe to re-run (claim
           totals.claimed++;
           totals.minted += event.args.reward as bigint;
         } else if (event?.name === "AttestationSkipped") {
+          const reason = SKIP_REASONS[Number(event.args.reason)];
           totals.skipped++;
-          console.log(
-            `  skipped period ${event.args.period} id ${event.args.id}: ${SKIP_REASONS[Number(event.args.reason)]}`,
-          );
+          totals.skippedBy[reason] = (totals.skippedBy[reason] ?? 0) + 1;
+          console.log(`  skipped period ${event.args.period} id ${event.args.id}: ${reason}`);
         }
       }
       console.log(
         `batch ${from / args.batchSize + 1}: items ${from}..${from + batch.length - 1} in ${receipt?.hash}`,
       );
     }
+    const reasons = Object.entries(totals.skippedBy)
+      .map(([reason, n]) => `${n} ${reason}`)
+      .join(", ");
     console.log(
-      `claimed ${totals.claimed}, skipped ${totals.skipped}, minted ${formatUnits(totals.minted, 18)} ZON`,
+      `claimed ${totals.claimed}, skipped ${totals.skipped}${reasons ? ` (${reasons})` : ""}, minted ${formatUnits(totals.minted, 18)} ZON`,
     );
+    if (totals.claimed === 0)
+      throw new Error(
+        `bundle: nothing could be claimed; ${totals.skipped} item(s) skipped (${reasons || "none"})`,
+      );
     return totals;
   });
 
-task("rewards:status", "Shows the claim status of attestations (of a bundle, or by period and ids)")
+zonTask("rewards:status", "Shows the claim status of attestations (of a bundle, or by period and ids)")
   .addOptionalParam("bundle", "bundle file")
   .addOptionalParam("distributor", "RewardDistributor address (with --period and --ids)")
   .addOptionalParam("period", "billing period")
@@ -210,24 +359,27 @@ task("rewards:status", "Shows the claim status of attestations (of a bundle, or 
     return rows;
   });
 
-task("epoch:build", "Builds a Merkle epoch from a usage file: tree, proofs and the attestors' signed root")
-  .addParam("distributor", "RewardDistributor address (its policy and EIP-712 domain are read on chain)")
+zonTask("epoch:build", "Builds a Merkle epoch from a usage file: tree, proofs and the attestors' signed root")
+  .addOptionalParam("distributor", `${DISTRIBUTOR}; its policy and EIP-712 domain are read on chain`)
   .addParam("usage", "usage file (CSV or JSON lines) of one period")
   .addParam("period", "billing period")
   .addParam("epoch", "epoch number within the period", "0")
   .addParam("deadline", "claim deadline, Unix seconds")
   .addParam("out", "output directory")
-  .addOptionalParam("attestorAccounts", "local networks: indexes of the test accounts that sign", "0")
+  .addOptionalParam(
+    "attestorAccounts",
+    "local chains: indexes of the test accounts that sign (default: the configured attestors)",
+  )
   .setAction(
     async (
       args: {
-        distributor: string;
+        distributor?: string;
         usage: string;
         period: string;
         epoch: string;
         deadline: string;
         out: string;
-        attestorAccounts: string;
+        attestorAccounts?: string;
       },
       hre,
     ) => {
@@ -248,7 +400,7 @@ task("epoch:build", "Builds a Merkle epoch from a usage file: tree, proofs and t
           (await hre.ethers.provider.getNetwork()).chainId,
           await distributor.getAddress(),
         ),
-        signers: await attestorSigners(hre, args.attestorAccounts),
+        signers: await attestorSigners(hre, distributor, args.attestorAccounts),
       });
       const { root, total, leafCount } = result.epochRoot;
       console.log(
@@ -262,7 +414,7 @@ async function readEpochFile(dir: string): Promise<EpochFile> {
   return JSON.parse(await readFile(path.join(dir, "epoch.json"), "utf8")) as EpochFile;
 }
 
-task("epoch:publish", "Publishes a built epoch's signed root, reserving its total from the period budget")
+zonTask("epoch:publish", "Publishes a built epoch's signed root, reserving its total from the period budget")
   .addParam("dir", "directory written by epoch:build")
   .setAction(async (args: { dir: string }, hre) => {
     const e = await readEpochFile(args.dir);
@@ -281,7 +433,7 @@ task("epoch:publish", "Publishes a built epoch's signed root, reserving its tota
     );
   });
 
-task("epoch:claim", "Claims every unclaimed leaf of a beneficiary from a built epoch (anyone may send it)")
+zonTask("epoch:claim", "Claims every unclaimed leaf of a beneficiary from a built epoch (anyone may send it)")
   .addParam("dir", "directory written by epoch:build")
   .addParam("beneficiary", "the business's wallet address")
   .setAction(async (args: { dir: string; beneficiary: string }, hre) => {

@@ -1,5 +1,6 @@
 import { AbiCoder, isError, keccak256, type ContractTransactionResponse } from "ethers";
 import type { RedemptionGateway } from "../../typechain-types";
+import { describeError } from "../errors";
 import { requestFromEvent, type RedemptionRequest } from "../redemption";
 
 /**
@@ -202,9 +203,7 @@ export class FulfilmentWorker {
       try {
         outcome = await this.options.adapter.fulfil(request, context);
       } catch (error) {
-        this.log(
-          `request ${request.id}: adapter failed (${(error as Error).message}); left for the next round`,
-        );
+        this.log(`request ${request.id}: adapter failed (${describeError(error)}); left for the next round`);
         report.deferred.push(request.id);
         continue;
       }
@@ -274,7 +273,7 @@ export class FulfilmentWorker {
     try {
       return await this.sendBatch(step, items, report);
     } catch (error) {
-      const message = (error as Error).message.split("\n")[0];
+      const message = describeError(error);
       // The chain refused it (revert data came back), as opposed to a node or network fault.
       const reverted = isError(error, "CALL_EXCEPTION") && error.data != null;
       // A node or network fault, not the chain refusing: the same batch is sent again after a pause.
@@ -362,8 +361,8 @@ export class FulfilmentWorker {
         return await call();
       } catch (error) {
         if (attempt >= this.rpcAttempts)
-          throw new Error(`${what}: failed ${attempt} times: ${(error as Error).message}`);
-        this.log(`${what}: ${(error as Error).message.split("\n")[0]}; retry ${attempt}`);
+          throw new Error(`${what}: failed ${attempt} times: ${describeError(error)}`);
+        this.log(`${what}: ${describeError(error)}; retry ${attempt}`);
         await this.backoff(attempt);
       }
     }

@@ -10,7 +10,7 @@ import { runTask } from "../helpers/tasks";
 import { CREDIT, gatewayFixture, HOODIE } from "./fixture";
 
 describe("redemption tasks", function () {
-  // The tasks act as the first configured account: make it catalogue manager, fulfiller and a buyer.
+  // The tasks act as the first configured account (--from 0): make it catalogue manager, fulfiller, a buyer.
   async function taskFixture() {
     const f = await gatewayFixture();
     const [first] = await ethers.getSigners();
@@ -25,6 +25,7 @@ describe("redemption tasks", function () {
     const { gatewayAddress } = await loadFixture(taskFixture);
     await runTask("catalogue:set", {
       gateway: gatewayAddress,
+      from: "0",
       sku: "7",
       kind: "subscription",
       price: "2.5",
@@ -43,6 +44,7 @@ describe("redemption tasks", function () {
     await expect(
       runTask("catalogue:set", {
         gateway: gatewayAddress,
+        from: "0",
         sku: "7",
         kind: "gift",
         price: "1",
@@ -57,6 +59,7 @@ describe("redemption tasks", function () {
     await expect(
       runTask("catalogue:set", {
         gateway: gatewayAddress,
+        from: "0",
         sku: "7",
         kind: "subscription",
         price: "-1",
@@ -79,6 +82,7 @@ describe("redemption tasks", function () {
     await mine(1);
     const report = await runTask<RoundReport>("redeem:worker", {
       gateway: gatewayAddress,
+      from: "0",
       ledger,
       skus: String(CREDIT),
       fromBlock: 0,
@@ -108,6 +112,7 @@ describe("redemption tasks", function () {
     await mine(1);
     await runTask("redeem:worker", {
       gateway: gatewayAddress,
+      from: "0",
       ledger,
       skus: String(CREDIT),
       fromBlock: 0,
@@ -128,5 +133,49 @@ describe("redemption tasks", function () {
     await expect(runTask("redeem:show", { gateway: gatewayAddress, id: "99" })).to.be.rejectedWith(
       "id: no redemption request 99",
     );
+  });
+
+  it("refuses to change the catalogue from an account that is not the catalogue manager, naming it", async function () {
+    const { gatewayAddress, outsider } = await loadFixture(taskFixture);
+    await expect(
+      runTask("catalogue:set", {
+        gateway: gatewayAddress,
+        from: outsider.address,
+        sku: "7",
+        kind: "subscription",
+        price: "1",
+      }),
+    ).to.be.rejectedWith(
+      `account ${outsider.address} is not the catalogue manager; the catalogue manager is 0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f (deploy/parameters/hardhat.json)`,
+    );
+  });
+
+  it("refuses a redemption the business cannot pay before signing anything", async function () {
+    const { gatewayAddress, outsider } = await loadFixture(taskFixture);
+    await expect(
+      runTask("redeem:request", {
+        gateway: gatewayAddress,
+        from: outsider.address,
+        sku: String(CREDIT),
+        quantity: "1",
+        maxPrice: "10",
+        deliveryRef: "acme",
+        approve: true,
+      }),
+    ).to.be.rejectedWith(`from: ${outsider.address} holds 0.0 ZON, the redemption costs 10.0 ZON`);
+  });
+
+  it("approves only the price with --approve", async function () {
+    const { gatewayAddress, token, first } = await loadFixture(taskFixture);
+    await runTask("redeem:request", {
+      gateway: gatewayAddress,
+      from: "0",
+      sku: String(CREDIT),
+      quantity: "2",
+      maxPrice: "100",
+      deliveryRef: "acme",
+      approve: true,
+    });
+    expect(await token.allowance(first.address, gatewayAddress)).to.equal(0n);
   });
 });

@@ -71,16 +71,64 @@ describe("reward tasks", function () {
     return out;
   }
 
-  it("publishes a policy from category names", async function () {
-    const { distributor, distributorAddress } = await loadFixture(taskFixture);
-    await distributor.grantRole(await distributor.POLICY_ROLE(), (await hre.ethers.getSigners())[0].address);
+  it("publishes a policy from category names, as the policy officer", async function () {
+    const { distributor, distributorAddress, policy } = await loadFixture(taskFixture);
     await run("rewards:policy", {
       distributor: distributorAddress,
+      from: policy.address,
       period: "202612",
       rates: "compute=400,ai=900",
       budget: "5000",
     });
     expect((await distributor.periodPolicy(202612))[0]).to.equal(packRates([400, 0, 0, 0, 0, 900]));
+  });
+
+  it("refuses to publish a policy from an account that is not the policy officer, naming the one that is", async function () {
+    const { distributorAddress, outsider } = await loadFixture(taskFixture);
+    await expect(
+      run("rewards:policy", {
+        distributor: distributorAddress,
+        from: outsider.address,
+        period: "202612",
+        rates: "compute=400",
+        budget: "5000",
+      }),
+    ).to.be.rejectedWith(
+      `account ${outsider.address} is not the policy officer; the policy officer is 0x90F79bf6EB2c4f870365E785982E1f101E93b906 (deploy/parameters/hardhat.json)`,
+    );
+  });
+
+  it("refuses a usage file with a repeated (period, id), naming the rows", async function () {
+    const f = await loadFixture(taskFixture);
+    const usage = path.join(f.dir, "twice.csv");
+    const row = `${f.alice.address},${customerId(f.alice.address)},${PERIOD},compute,1,0`;
+    await writeFile(usage, `beneficiary,customerId,period,category,usageCents,id\n${row}\n${row}\n`);
+    await expect(run("rewards:sign", signArgs(f, { usage }))).to.be.rejectedWith(
+      `twice.csv row 3, field "id": ${PERIOD}/0 repeats row 2: each (period, id) mints once`,
+    );
+  });
+
+  it("refuses a deadline in the past before signing anything", async function () {
+    const f = await loadFixture(taskFixture);
+    await expect(run("rewards:sign", signArgs(f, { deadline: "1000" }))).to.be.rejectedWith(
+      /usage\.csv row 2, field "deadline": 1000 is in the past/,
+    );
+  });
+
+  it("refuses a header-only usage file", async function () {
+    const f = await loadFixture(taskFixture);
+    const usage = path.join(f.dir, "empty.csv");
+    await writeFile(usage, "beneficiary,customerId,period,category,usageCents,id\n");
+    await expect(run("rewards:sign", signArgs(f, { usage }))).to.be.rejectedWith(
+      "empty.csv: no usage rows (only a header?)",
+    );
+  });
+
+  it("refuses to sign with an account that is not an attestor", async function () {
+    const f = await loadFixture(taskFixture);
+    await expect(run("rewards:sign", signArgs(f, { attestorAccounts: "0" }))).to.be.rejectedWith(
+      `attestor: account ${f.admin.address} is not an attestor of the distributor ${f.distributorAddress}`,
+    );
   });
 
   it("signs a usage file and submits it, minting each reward once", async function () {
@@ -99,17 +147,28 @@ describe("reward tasks", function () {
     ]);
   });
 
-  it("re-submitting a landed bundle skips every item and mints nothing", async function () {
+  it("re-submitting a landed bundle mints nothing and fails, counting the skips by reason", async function () {
     const f = await loadFixture(taskFixture);
     const { token } = f;
     const bundle = await signBundle(f);
     await run("rewards:submit", { bundle, batchSize: 100 });
     const supply = await token.totalSupply();
-    const totals = await run<{ claimed: number; skipped: number }>("rewards:submit", {
-      bundle,
-      batchSize: 100,
-    });
-    expect([totals.claimed, totals.skipped, await token.totalSupply()]).to.deep.equal([0, 3, supply]);
+    await expect(run("rewards:submit", { bundle, batchSize: 100 })).to.be.rejectedWith(
+      "bundle: nothing could be claimed; 3 item(s) skipped (3 already claimed)",
+    );
+    expect(await token.totalSupply()).to.equal(supply);
+  });
+
+  it("refuses a bundle whose signatures do not verify, naming the item, before sending anything", async function () {
+    const f = await loadFixture(taskFixture);
+    const bundle = await signBundle(f);
+    const json = JSON.parse(await readFile(bundle, "utf8"));
+    json.items[1].attestation.usageCents = "999999"; // altered after signing
+    await writeFile(bundle, JSON.stringify(json));
+    await expect(run("rewards:submit", { bundle, batchSize: 1 })).to.be.rejectedWith(
+      /^bundle item 1 \(period 202611, id 1\): signature 0 recovers to 0x[0-9a-fA-F]{40}, not an attestor/,
+    );
+    expect(await f.token.totalSupply()).to.equal(0n);
   });
 
   it("shows each attestation's status", async function () {

@@ -1,0 +1,260 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { getAddress, isAddress, parseUnits, Wallet, type Signer } from "ethers";
+import { task, vars } from "hardhat/config";
+import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
+import { loadParameters } from "../deploy/parameters";
+import { describeError, parseAddress, readDeployment, type Deployment } from "../src";
+
+/*
+ * What every ZonCoin task shares. A task is declared with `zonTask`; `installErrorHandling` (called once
+ * the tasks are declared) wraps them all, so that a failure reaches the user as one decoded sentence on
+ * stderr and exit code 1 — never a bare selector, "An unexpected error occurred" or a stack trace, unless
+ * asked for with `--verbose` or `DEBUG=1`. Called from tests (not from the command line), a task throws
+ * an Error carrying the same sentence instead.
+ */
+
+const taskNames: string[] = [];
+
+/** `task()` for the suite's tasks: same API, plus the shared error handling. */
+export function zonTask(name: string, description: string): ConfigurableTaskDefinition {
+  taskNames.push(name);
+  return task(name, description);
+}
+
+/** The error a task throws when it is not run from the command line: the decoded sentence. */
+export class TaskError extends Error {}
+
+function runFromCommandLine(name: string): boolean {
+  return process.argv.slice(2).includes(name);
+}
+
+export function installErrorHandling(): void {
+  for (const name of taskNames) {
+    task(name).setAction(async (args, hre: HardhatRuntimeEnvironment, runSuper) => {
+      try {
+        return await runSuper(args);
+      } catch (error) {
+        const sentence = describeError(error);
+        if (!runFromCommandLine(name)) throw new TaskError(sentence, { cause: error });
+        console.error(`${name}: ${sentence}`);
+        if (hre.hardhatArguments.verbose || process.env.DEBUG) console.error(error);
+        process.exit(1);
+      }
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- addresses
+
+type SuiteContract = keyof Deployment["contracts"];
+
+/**
+ * The address of one of the suite's contracts: the flag when given, otherwise the network's deployment
+ * record (`deployments/<network>.json`), checked against the node's chain id and said on the console.
+ */
+export async function suiteAddress(
+  hre: HardhatRuntimeEnvironment,
+  contract: SuiteContract,
+  flag: string,
+  given: string | undefined,
+): Promise<string> {
+  const address =
+    given !== undefined ? parseAddress(flag, given) : await recordedAddress(hre, contract, flag);
+  if ((await hre.ethers.provider.getCode(address)) === "0x")
+    throw new Error(`${flag}: no contract at ${address} on ${hre.network.name}`);
+  return address;
+}
+
+async function recordedAddress(hre: HardhatRuntimeEnvironment, contract: SuiteContract, flag: string) {
+  const record = readDeployment(hre.network.name);
+  const chainId = (await hre.ethers.provider.getNetwork()).chainId.toString();
+  if (record.chainId !== chainId)
+    throw new Error(
+      `${flag}: deployments/${hre.network.name}.json is for chain ${record.chainId}, but the node is chain ${chainId}; deploy again or pass --${flag}`,
+    );
+  const address = record.contracts[contract];
+  console.log(`${flag}: ${address} (${contract} from deployments/${hre.network.name}.json)`);
+  return address;
+}
+
+/** The first block to read events from: the deployment's block when the record is there, else 0. */
+export function eventsFromBlock(hre: HardhatRuntimeEnvironment): number {
+  try {
+    return readDeployment(hre.network.name).fromBlock;
+  } catch {
+    return 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- signers
+
+/**
+ * A local development chain — the in-process network, or anvil / Hardhat node on any port — is recognised
+ * by its node, not by the network's name: only there do tasks fall back on the well-known test accounts.
+ */
+export async function isLocalChain(hre: HardhatRuntimeEnvironment): Promise<boolean> {
+  if (hre.network.name === "hardhat") return true;
+  const client = String(await hre.ethers.provider.send("web3_clientVersion", []));
+  return /^(anvil|HardhatNetwork)\//i.test(client);
+}
+
+/** A role a task needs, where to check it on chain, and the deploy parameter that names its holder. */
+export interface RoleNeed {
+  /** How a sentence calls it: "policy officer". */
+  title: string;
+  role: string;
+  contract: { hasRole(role: string, account: string): Promise<boolean>; getAddress(): Promise<string> };
+  /** The key of `deploy/parameters/<network>.json` that names the holder, e.g. "rewards.policyOfficer". */
+  parameter?: string;
+}
+
+function configuredHolder(hre: HardhatRuntimeEnvironment, parameter?: string): string | undefined {
+  if (
+    !parameter ||
+    !existsSync(path.join(__dirname, "..", "deploy", "parameters", `${hre.network.name}.json`))
+  )
+    return undefined;
+  let value: unknown = loadParameters(hre.network.name);
+  for (const key of parameter.split(".")) value = (value as Record<string, unknown>)?.[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** `policyOfficer` → `POLICY_OFFICER`: the suffix of the configuration variables of a named signer. */
+function varSuffix(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+}
+
+/**
+ * A signer named by configuration variables: `ZON_KEY_<NAME>` (a private key), or `ZON_KEYSTORE_<NAME>`
+ * (the path of an encrypted JSON keystore, ethers' format) with its password in the environment
+ * (`ZON_KEYSTORE_PASSWORD_<NAME>` or `ZON_KEYSTORE_PASSWORD`). Key material is never printed, not even
+ * in an error.
+ */
+export async function namedSigner(hre: HardhatRuntimeEnvironment, name: string): Promise<Signer | undefined> {
+  const suffix = varSuffix(name);
+  if (vars.has(`ZON_KEY_${suffix}`)) {
+    try {
+      return new Wallet(vars.get(`ZON_KEY_${suffix}`).trim(), hre.ethers.provider);
+    } catch {
+      throw new Error(
+        `configuration variable ZON_KEY_${suffix}: not a private key (32 bytes of hex); set it again`,
+      );
+    }
+  }
+  if (vars.has(`ZON_KEYSTORE_${suffix}`)) {
+    const file = vars.get(`ZON_KEYSTORE_${suffix}`);
+    if (!existsSync(file))
+      throw new Error(`configuration variable ZON_KEYSTORE_${suffix}: no keystore file at ${file}`);
+    const password = process.env[`ZON_KEYSTORE_PASSWORD_${suffix}`] ?? process.env.ZON_KEYSTORE_PASSWORD;
+    if (password === undefined)
+      throw new Error(
+        `keystore ${file}: set its password in ZON_KEYSTORE_PASSWORD_${suffix} (or ZON_KEYSTORE_PASSWORD)`,
+      );
+    try {
+      return (await Wallet.fromEncryptedJson(await readFile(file, "utf8"), password)).connect(
+        hre.ethers.provider,
+      );
+    } catch {
+      throw new Error(
+        `keystore ${file}: cannot be decrypted with the password given (or is not an ethers keystore)`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The signer a task sends from. `--from` takes a configured account's index, an address among the
+ * configured accounts, or a name (a named signer's configuration variables, or a role of the deploy
+ * parameters, e.g. `policyOfficer`). Without it, a task that needs a role takes the account the deploy
+ * parameters give that role. Before anything is sent, the role is checked on chain.
+ */
+export async function signerFor(
+  hre: HardhatRuntimeEnvironment,
+  from: string | undefined,
+  need?: RoleNeed,
+): Promise<Signer> {
+  const accounts = await hre.ethers.getSigners();
+  const byAddress = (address: string, what: string) => {
+    const found = accounts.find((a) => a.address === getAddress(address));
+    if (!found)
+      throw new Error(
+        `from: ${what} ${getAddress(address)} is not one of the ${accounts.length} configured accounts of ${hre.network.name}; configure its key (npx hardhat vars set ZON_KEY_<NAME>) or pass --from`,
+      );
+    return found;
+  };
+  let signer: Signer;
+  if (from === undefined) {
+    const roleName = need?.parameter?.split(".").pop();
+    const named = roleName ? await namedSigner(hre, roleName) : undefined;
+    const holder = configuredHolder(hre, need?.parameter);
+    if (named) signer = named;
+    else if (holder) signer = byAddress(holder, `the ${need!.title}`);
+    else if (accounts[0]) signer = accounts[0];
+    else
+      throw new Error(`from: no account configured for ${hre.network.name}; pass --from or configure a key`);
+  } else if (/^[0-9]+$/.test(from)) {
+    const account = accounts[Number(from)];
+    if (!account) throw new Error(`from: ${from} is not one of the ${accounts.length} configured accounts`);
+    signer = account;
+  } else if (isAddress(from)) {
+    signer = byAddress(from, "account");
+  } else {
+    const named = await namedSigner(hre, from);
+    const holder = configuredHolder(hre, PARAMETER_OF[from]);
+    if (named) signer = named;
+    else if (holder) signer = byAddress(holder, `the ${from}`);
+    else
+      throw new Error(
+        `from: "${from}" is no account index, address, named signer (ZON_KEY_${varSuffix(from)}) or role of deploy/parameters/${hre.network.name}.json`,
+      );
+  }
+  if (need) {
+    const address = await signer.getAddress();
+    if (!(await need.contract.hasRole(need.role, address))) {
+      const holder = configuredHolder(hre, need.parameter);
+      const source = `deploy/parameters/${hre.network.name}.json`;
+      throw new Error(
+        holder && getAddress(holder) === address
+          ? `account ${address}, the ${need.title} of ${source}, does not hold that role on ${await need.contract.getAddress()}; pass --from with the account that does`
+          : `account ${address} is not the ${need.title}` +
+              (holder ? `; the ${need.title} is ${holder} (${source})` : "") +
+              "; pass --from with the right account",
+      );
+    }
+  }
+  return signer;
+}
+
+/** Role names `--from` accepts, and where the deploy parameters name their holder. */
+const PARAMETER_OF: Record<string, string> = {
+  governance: "governance",
+  pauser: "pauser",
+  compliance: "compliance",
+  policyOfficer: "rewards.policyOfficer",
+  fulfiller: "redemption.fulfiller",
+  catalogueManager: "redemption.catalogueManager",
+  treasury: "escrow.treasury",
+};
+
+// ---------------------------------------------------------------------------------------------- input
+
+/** An amount of ZON as typed ("10", "2.5"), in wei; the error names the field and the value. */
+export function parseZon(field: string, value: string): bigint {
+  if (!/^[0-9]+(\.[0-9]{1,18})?$/.test(value))
+    throw new Error(`${field}: ${JSON.stringify(value)} is not an amount of ZON`);
+  return parseUnits(value, 18);
+}
+
+/** A whole number as typed; the error names the field and the value. */
+export function parseWhole(field: string, value: string): bigint {
+  if (!/^[0-9]+$/.test(value)) throw new Error(`${field}: ${JSON.stringify(value)} is not a whole number`);
+  return BigInt(value);
+}
+
+/** A date for a human: ISO 8601, UTC. */
+export function dateOf(seconds: bigint | number): string {
+  return new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
+}
