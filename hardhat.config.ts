@@ -10,6 +10,7 @@ import "./tasks/escrow";
 import "./tasks/redemption";
 import "./tasks/rewards";
 import "./tasks/token";
+import "./tasks/status";
 import { installErrorHandling } from "./tasks/context";
 
 // Every task above fails with one decoded sentence and exit code 1 (a stack only with --verbose or DEBUG).

@@ -4,10 +4,18 @@ import { BESU_LOCAL } from "../src/network";
 
 /*
  * `npm run chain`: a Besu-like chain on 127.0.0.1:8545 — anvil from the npm registry with the private
- * network's chain id, zero gas price and base fee, Cancun, and a fixed block time. Ctrl-C stops it.
+ * network's chain id, zero gas price and base fee, Cancun, and a fixed block time; `-- --port N` for another
+ * port. Ctrl-C or SIGTERM stops it, anvil included.
  */
 const anvil = path.join(__dirname, "..", "node_modules", ".bin", "anvil");
-const child = spawn(anvil, BESU_LOCAL.anvilArgs(), { stdio: "inherit" });
+const portFlag = process.argv.indexOf("--port");
+const port = portFlag < 0 ? 8545 : Number(process.argv[portFlag + 1]);
+if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+  console.error(`port: ${JSON.stringify(process.argv[portFlag + 1])} is not a TCP port`);
+  process.exit(1);
+}
+if (port !== 8545) console.log(`tasks reach this chain with BESU_LOCAL_URL=http://127.0.0.1:${port} --network besuLocal`);
+const child = spawn(anvil, BESU_LOCAL.anvilArgs(port), { stdio: "inherit" });
 
 const stop = (signal: NodeJS.Signals) => () => {
   if (child.exitCode === null) child.kill(signal);

@@ -7,7 +7,8 @@ const LOCAL_PORT = 8545;
 /** The Besu-like local chain: anvil with the private network's chain id, no gas price, fixed blocks. */
 export const BESU_LOCAL = {
   chainId: ZONCOIN_CHAIN_ID,
-  url: `http://${LOCAL_HOST}:${LOCAL_PORT}`,
+  /** 127.0.0.1:8545, or `BESU_LOCAL_URL` for a local chain on another port (`npm run chain -- --port N`). */
+  url: process.env.BESU_LOCAL_URL ?? `http://${LOCAL_HOST}:${LOCAL_PORT}`,
   blockTimeSeconds: 1,
   /** anvil's command line for this chain (on another port for tests that run their own). */
   anvilArgs(port: number = LOCAL_PORT, hardfork = "cancun"): string[] {

@@ -1,12 +1,15 @@
 import { types } from "hardhat/config";
-import { eventsFromBlock, signerFor, suiteAddress, zonTask } from "./context";
+import { dateOf, eventsFromBlock, signerFor, suiteAddress, zonTask } from "./context";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { formatUnits, id as keccakOfText, parseUnits } from "ethers";
+import { existsSync } from "node:fs";
+import { formatUnits, id as keccakOfText, parseUnits, type EventLog } from "ethers";
 import {
   describeError,
+  describeReasonCode,
   FileLedgerAdapter,
   FulfilmentWorker,
   redeemWithPermit,
+  queryInChunks,
   requestFromEvent,
   ROLES,
   runWorkerLoop,
@@ -254,33 +257,36 @@ zonTask(
     },
   );
 
-zonTask("redeem:show", "Shows a redemption request and how it ended")
+zonTask("redeem:show", "Shows a redemption request: where it stands, how it ended, and its delivery")
   .addOptionalParam("gateway", GATEWAY)
   .addParam("id", "request id")
-  .setAction(async (args: { gateway?: string; id: string }, hre) => {
+  .addOptionalParam("ledger", "the fulfilment ledger (JSON lines), to show the delivered code")
+  .setAction(async (args: { gateway?: string; id: string; ledger?: string }, hre) => {
     const gateway = await gatewayAt(hre, args.gateway);
     const id = whole("id", args.id);
-    const [log] = await gateway.queryFilter(gateway.filters.RedemptionRequested(id));
+    const range = { fromBlock: eventsFromBlock(hre) };
+    const [log] = await queryInChunks(gateway, gateway.filters.RedemptionRequested(id), range);
     if (!log) throw new Error(`id: no redemption request ${id}`);
     const { request } = requestFromEvent(log);
     const ends = [
-      ...(await gateway.queryFilter(gateway.filters.RedemptionFulfilled(id))).map(
-        (e) => `fulfilled (receipt ${e.args.receiptHash})`,
+      ...(await queryInChunks(gateway, gateway.filters.RedemptionFulfilled(id), range)).map(
+        (e) => `fulfilled (receipt ${(e as EventLog).args.receiptHash})`,
       ),
-      ...(await gateway.queryFilter(gateway.filters.RedemptionRejected(id))).map(
-        (e) => `rejected (reason ${e.args.reasonCode})`,
-      ),
-      ...(await gateway.queryFilter(gateway.filters.RedemptionCancelled(id))).map(
+      ...(await queryInChunks(gateway, gateway.filters.RedemptionRejected(id), range)).map((e) => {
+        const code = Number((e as EventLog).args.reasonCode);
+        return `rejected, reason ${code}: ${describeReasonCode(code)}`;
+      }),
+      ...(await queryInChunks(gateway, gateway.filters.RedemptionCancelled(id), range)).map(
         () => "cancelled by its owner",
       ),
     ];
     const acceptedUntil = await gateway.acceptedUntil(id);
     const status = (await gateway.isOpen(id))
       ? acceptedUntil === 0n
-        ? "open, not yet accepted by the fulfiller"
-        : `open, accepted by the fulfiller until ${new Date(Number(acceptedUntil) * 1000).toISOString()}`
+        ? `open, not yet accepted by the fulfiller (the owner may cancel after ${dateOf(request.cancelAfter)})`
+        : `open, accepted by the fulfiller until ${dateOf(acceptedUntil)}`
       : ends.join("; ");
-    const shown = {
+    const shown: Record<string, string | number> = {
       id: id.toString(),
       owner: request.owner,
       sku: Number(request.sku),
@@ -288,6 +294,40 @@ zonTask("redeem:show", "Shows a redemption request and how it ended")
       amount: `${formatUnits(request.amount, 18)} ZON`,
       status,
     };
+    if (args.ledger !== undefined) {
+      if (!existsSync(args.ledger)) throw new Error(`ledger: no file at ${args.ledger}`);
+      const key = `${(await hre.ethers.provider.getNetwork()).chainId}:${(await gateway.getAddress()).toLowerCase()}:${id}`;
+      const entry = new FileLedgerAdapter(args.ledger, new Set())
+        .ledger()
+        .find((e) => e.redemptionKey === key);
+      shown.delivery = entry ? `code ${entry.code}` : "none in this ledger";
+    }
     console.table([shown]);
     return shown;
+  });
+
+zonTask(
+  "redeem:cancel",
+  "The owner takes back the ZON of a request left open past its timeout (and acceptance)",
+)
+  .addOptionalParam("gateway", GATEWAY)
+  .addParam("id", "request id")
+  .addOptionalParam("from", "the owner's account: index, address or named key (default: account 0)")
+  .setAction(async (args: { gateway?: string; id: string; from?: string }, hre) => {
+    const gateway = await gatewayAt(hre, args.gateway);
+    const id = whole("id", args.id);
+    const [log] = await queryInChunks(gateway, gateway.filters.RedemptionRequested(id), {
+      fromBlock: eventsFromBlock(hre),
+    });
+    if (!log) throw new Error(`id: no redemption request ${id}`);
+    const { request } = requestFromEvent(log);
+    const owner = await signerFor(hre, args.from);
+    if ((await owner.getAddress()) !== request.owner)
+      throw new Error(
+        `from: ${await owner.getAddress()} is not the owner of request ${id}; the owner is ${request.owner}`,
+      );
+    const receipt = await (await gateway.connect(owner).cancel(request)).wait();
+    console.log(
+      `request ${id} cancelled: ${formatUnits(request.amount, 18)} ZON back to ${request.owner}, in ${receipt?.hash}`,
+    );
   });

@@ -19,9 +19,11 @@ import {
   parseRates,
   readAllUsage,
   recoverAttestationSigner,
+  recoverRevocationSigner,
   rewardDomain,
   ROLES,
   signAttestation,
+  signRevocation,
   UsageFileError,
   type EpochFile,
   type EpochProofLine,
@@ -471,4 +473,102 @@ zonTask("epoch:claim", "Claims every unclaimed leaf of a beneficiary from a buil
       `${beneficiary}: claimed ${formatUnits(minted, 18)} ZON from epoch ${e.epoch} of ${e.period}`,
     );
     return minted;
+  });
+
+zonTask(
+  "rewards:raiseBudget",
+  "Raises a billing period's mint budget (the policy officer; budgets only go up)",
+)
+  .addOptionalParam("distributor", DISTRIBUTOR)
+  .addParam("period", "billing period")
+  .addParam("budget", "the new budget in whole ZON, above the current one")
+  .addOptionalParam("from", "account to send from: index, address, or name (default: the policy officer)")
+  .setAction(async (args: { distributor?: string; period: string; budget: string; from?: string }, hre) => {
+    const distributor = await distributorAt(hre, args.distributor);
+    const officer = await signerFor(hre, args.from, {
+      title: "policy officer",
+      role: ROLES.POLICY,
+      contract: distributor,
+      parameter: "rewards.policyOfficer",
+    });
+    const period = Number(wholeArg("period", args.period));
+    const receipt = await (
+      await distributor.connect(officer).raiseBudget(period, wholeArg("budget", args.budget))
+    ).wait();
+    console.log(`budget of period ${period} raised to ${args.budget} ZON in ${receipt?.hash}`);
+  });
+
+zonTask(
+  "rewards:revoke",
+  "Revokes unclaimed attestations: k attestors sign a Revocation each (or the admin alone)",
+)
+  .addOptionalParam("distributor", DISTRIBUTOR)
+  .addParam("period", "billing period")
+  .addParam("ids", "attestation ids, comma-separated")
+  .addFlag("asAdmin", "revoke as the distributor's admin instead of with attestor signatures")
+  .addOptionalParam(
+    "attestorAccounts",
+    "local chains: indexes of the test accounts that sign (default: the configured attestors)",
+  )
+  .addOptionalParam("from", "account that sends (any for signatures; the admin with --as-admin)")
+  .setAction(
+    async (
+      args: {
+        distributor?: string;
+        period: string;
+        ids: string;
+        asAdmin: boolean;
+        attestorAccounts?: string;
+        from?: string;
+      },
+      hre,
+    ) => {
+      const distributor = await distributorAt(hre, args.distributor);
+      const period = Number(wholeArg("period", args.period));
+      const ids = args.ids.split(",").map((id) => wholeArg("ids", id.trim()));
+      for (const id of ids) {
+        const [claimed, revoked] = await distributor.attestationStatus(period, id);
+        if (claimed || revoked)
+          throw new Error(`ids: attestation ${period}/${id} is already ${claimed ? "claimed" : "revoked"}`);
+      }
+      if (args.asAdmin) {
+        const admin = await signerFor(hre, args.from, {
+          title: "distributor's admin",
+          role: ROLES.DEFAULT_ADMIN,
+          contract: distributor,
+          parameter: "governance",
+        });
+        for (const id of ids) await (await distributor.connect(admin).revoke(period, id)).wait();
+      } else {
+        const domain = rewardDomain(
+          (await hre.ethers.provider.getNetwork()).chainId,
+          await distributor.getAddress(),
+        );
+        const signers = await attestorSigners(hre, distributor, args.attestorAccounts);
+        const relayer = await signerFor(hre, args.from);
+        for (const id of ids) {
+          const revocation = { period, id };
+          const bundle = bundleSignatures(
+            await Promise.all(signers.map((s) => signRevocation(s, domain, revocation))),
+            (sig) => recoverRevocationSigner(domain, revocation, sig),
+          );
+          await (await distributor.connect(relayer).revokeWithSignatures(revocation, bundle)).wait();
+        }
+      }
+      console.log(`revoked ${ids.map((id) => `${period}/${id}`).join(", ")}`);
+      return ids;
+    },
+  );
+
+zonTask("epoch:release", "Returns an epoch's unclaimed rest to its period budget, after the claim deadline")
+  .addParam("dir", "directory written by epoch:build")
+  .setAction(async (args: { dir: string }, hre) => {
+    const e = await readEpochFile(args.dir);
+    const distributor = await distributorAt(hre, e.distributor);
+    const [remaining] = await distributor.epochOf(e.root);
+    const receipt = await (await distributor.releaseEpoch(e.root)).wait();
+    console.log(
+      `epoch ${e.epoch} of ${e.period}: ${formatUnits(remaining, 18)} ZON back to the budget, in ${receipt?.hash}`,
+    );
+    return remaining;
   });

@@ -36,6 +36,14 @@ export const WORKER_REASONS = {
   acceptanceLapsed: 900,
 } as const;
 
+/** What a rejection's reason code means, for the business that reads it (worker and file adapter codes). */
+export function describeReasonCode(code: number): string {
+  if (code === WORKER_REASONS.acceptanceLapsed)
+    return "the fulfiller could not deliver before its acceptance ran out; your ZON came back";
+  if (code === 1) return "this SKU cannot be delivered by the fulfilment service; your ZON came back";
+  return `reason code ${code} of the fulfilment service; your ZON came back`;
+}
+
 export interface WorkerOptions {
   /** The gateway, connected to the fulfiller's signer. */
   gateway: RedemptionGateway;

@@ -1,0 +1,236 @@
+import { expect } from "chai";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { JsonRpcProvider } from "ethers";
+import { BESU_LOCAL } from "../../src";
+
+/*
+ * The operator's and the businesses' walkthrough, as a user types it: every step is the Hardhat command
+ * line in its own process, against a Besu-like local chain on a port of its own (a second local chain,
+ * next to any on 8545), with the accounts the deploy parameters give. Output and exit codes are checked,
+ * bad input included.
+ */
+
+const ROOT = path.join(__dirname, "..", "..");
+const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
+const ANVIL = path.join(ROOT, "node_modules", ".bin", "anvil");
+// Hardhat's well-known test accounts, as deploy/parameters/besuLocal.json gives them roles.
+const GOVERNANCE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"; // account 0
+const POLICY_OFFICER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"; // account 3
+const ACME = "0x71bE63f3384f5fb98995898A86B02Fb2426c5788"; // account 11
+const GLOBEX = "0xFABB0ac9d68B0B445fB7357272Ff202C5651694a"; // account 12
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+describe("the README walkthrough on a local chain on another port, from the command line", function () {
+  let chain: ChildProcess;
+  let url: string;
+  let dir: string;
+  let genesis: string;
+
+  function cli(...args: string[]) {
+    const run = spawnSync(HARDHAT, [...args, "--network", "besuLocal"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, BESU_LOCAL_URL: url, ZON_DEPLOYMENTS_DIR: dir, DEBUG: "" },
+      timeout: 240_000,
+    });
+    return { status: run.status, out: run.stdout, err: run.stderr.trim() };
+  }
+
+  function ok(...args: string[]) {
+    const run = cli(...args);
+    expect(run.status, `${args.join(" ")}: ${run.err}`).to.equal(0);
+    return run.out;
+  }
+
+  /** A refused step: exit 1 and one line on stderr, which must contain `expected`. */
+  function refused(expected: string, ...args: string[]) {
+    const run = cli(...args);
+    expect([run.status, run.err.split("\n").length], run.err).to.deep.equal([1, 1]);
+    expect(run.err).to.contain(expected);
+  }
+
+  before(async function () {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    dir = await mkdtemp(path.join(os.tmpdir(), "zon-walkthrough-"));
+    // Its own process group: stopping the group stops the node wrapper and anvil alike.
+    chain = spawn(ANVIL, BESU_LOCAL.anvilArgs(port), { stdio: "ignore", detached: true });
+    const provider = new JsonRpcProvider(url, BESU_LOCAL.chainId, { staticNetwork: true });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        genesis = (await provider.send("eth_getBlockByNumber", ["0x0", false])).hash;
+        break;
+      } catch {
+        if (attempt > 100) throw new Error(`anvil did not answer on ${url}`);
+        await new Promise((resolve) => setTimeout(resolve, 100)); // still starting
+      }
+    }
+    provider.destroy();
+    ok("run", "scripts/deploy.ts");
+  });
+
+  after(async function () {
+    if (chain?.pid) process.kill(-chain.pid, "SIGTERM");
+    await rm(dir, { recursive: true, force: true });
+    if (genesis)
+      await rm(path.join(ROOT, "deploy", "deployments", `zoncoin-besuLocal-202611-${genesis.slice(2, 10)}`), {
+        recursive: true,
+        force: true,
+      });
+  });
+
+  it("shows the deployment at a glance, naming the record it read", function () {
+    const out = ok("zon:status");
+    expect(out).to.contain(`deployment of deployments/besuLocal.json (chain 202611`);
+    expect(out).to.contain(POLICY_OFFICER);
+  });
+
+  it("publishes a policy from the policy officer's account without being told which", function () {
+    expect(
+      ok("rewards:policy", "--period", "202701", "--rates", "compute=500,storage=300", "--budget", "100000"),
+    ).to.contain("policy of period 202701 published");
+  });
+
+  it("refuses the policy from another account, naming the policy officer", function () {
+    refused(
+      `account ${GOVERNANCE} is not the policy officer; the policy officer is ${POLICY_OFFICER}`,
+      "rewards:policy",
+      "--period",
+      "202702",
+      "--rates",
+      "compute=1",
+      "--budget",
+      "1",
+      "--from",
+      "0",
+    );
+  });
+
+  it("signs a usage file with the configured attestors and submits it once", async function () {
+    const usage = path.join(dir, "usage.csv");
+    await writeFile(
+      usage,
+      "beneficiary,customerId,period,category,usageCents,id\n" +
+        `${ACME},0x${"11".repeat(32)},202701,compute,100000,0\n` +
+        `${GLOBEX},0x${"22".repeat(32)},202701,storage,50000,1\n`,
+    );
+    const deadline = String(Math.floor(Date.now() / 1000) + 30 * 86_400);
+    const bundle = path.join(dir, "bundle.json");
+    expect(ok("rewards:sign", "--usage", usage, "--out", bundle, "--deadline", deadline)).to.contain(
+      "signed 2 attestations with 2 attestor(s)",
+    );
+    expect(ok("rewards:submit", "--bundle", bundle)).to.contain("claimed 2, skipped 0, minted 65.0 ZON");
+    refused(
+      "nothing could be claimed; 2 item(s) skipped (2 already claimed)",
+      "rewards:submit",
+      "--bundle",
+      bundle,
+    );
+    expect(ok("zon:balance", "--account", ACME)).to.contain(`${ACME}: 50.0 ZON`);
+  });
+
+  it("refuses a usage file with a repeated id before signing anything", async function () {
+    const usage = path.join(dir, "twice.csv");
+    const row = `${ACME},0x${"11".repeat(32)},202701,compute,1,7`;
+    await writeFile(usage, `beneficiary,customerId,period,category,usageCents,id\n${row}\n${row}\n`);
+    refused(
+      'twice.csv row 3, field "id": 202701/7 repeats row 2',
+      "rewards:sign",
+      "--usage",
+      usage,
+      "--out",
+      path.join(dir, "never.json"),
+      "--deadline",
+      String(Math.floor(Date.now() / 1000) + 86_400),
+    );
+  });
+
+  it("redeems with a permit, fulfils through the worker and shows the delivery", function () {
+    expect(
+      ok(
+        "redeem:request",
+        "--sku",
+        "1",
+        "--quantity",
+        "2",
+        "--max-price",
+        "20",
+        "--delivery-ref",
+        "acme-prod",
+        "--from",
+        "11",
+      ),
+    ).to.match(/request 0: 2 × SKU 1 for 20\.0 ZON/);
+    const ledger = path.join(dir, "ledger.jsonl");
+    expect(
+      ok("redeem:worker", "--ledger", ledger, "--skus", "1", "--confirmations", "0", "--once"),
+    ).to.contain("accepted [0], confirmed [0]");
+    const shown = ok("redeem:show", "--id", "0", "--ledger", ledger);
+    expect(shown).to.contain("fulfilled (receipt 0x");
+    expect(shown).to.match(/code ZON-[0-9A-F]{12}/);
+  });
+
+  it("refuses a redemption above the business's balance before signing anything", function () {
+    refused(
+      `from: ${GLOBEX} holds 15.0 ZON, the redemption costs 50.0 ZON`,
+      "redeem:request",
+      "--sku",
+      "1",
+      "--quantity",
+      "5",
+      "--max-price",
+      "50",
+      "--delivery-ref",
+      "globex",
+      "--from",
+      "12",
+    );
+  });
+
+  it("pauses the gateway, which then refuses redemptions with a sentence, and unpauses it", function () {
+    ok("zon:pause", "--contract", "gateway");
+    refused(
+      "EnforcedPause: the contract is paused; wait until the pauser unpauses it",
+      "redeem:request",
+      "--sku",
+      "1",
+      "--max-price",
+      "10",
+      "--delivery-ref",
+      "globex",
+      "--from",
+      "12",
+    );
+    ok("zon:unpause", "--contract", "gateway");
+  });
+
+  it("transfers between businesses and refuses more than the balance", function () {
+    expect(ok("zon:transfer", "--to", GLOBEX, "--amount", "5", "--from", "11")).to.contain(
+      `5 ZON from ${ACME} to ${GLOBEX}`,
+    );
+    refused(
+      `amount: 1000 ZON is more than ${ACME} holds (25.0 ZON)`,
+      "zon:transfer",
+      "--to",
+      GLOBEX,
+      "--amount",
+      "1000",
+      "--from",
+      "11",
+    );
+  });
+});
