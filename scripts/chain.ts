@@ -14,7 +14,8 @@ if (!Number.isInteger(port) || port < 1 || port > 65_535) {
   console.error(`port: ${JSON.stringify(process.argv[portFlag + 1])} is not a TCP port`);
   process.exit(1);
 }
-if (port !== 8545) console.log(`tasks reach this chain with BESU_LOCAL_URL=http://127.0.0.1:${port} --network besuLocal`);
+if (port !== 8545)
+  console.log(`tasks reach this chain with BESU_LOCAL_URL=http://127.0.0.1:${port} --network besuLocal`);
 const child = spawn(anvil, BESU_LOCAL.anvilArgs(port), { stdio: "inherit" });
 
 const stop = (signal: NodeJS.Signals) => () => {

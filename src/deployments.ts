@@ -32,7 +32,10 @@ export async function deployedAtBlock(provider: CodeReader, address: string): Pr
 
 /** `deployments/<network>.json`, or under `ZON_DEPLOYMENTS_DIR` when set (one checkout, several chains). */
 export function deploymentFile(network: string): string {
-  return path.join(process.env.ZON_DEPLOYMENTS_DIR ?? path.join(__dirname, "..", "deployments"), `${network}.json`);
+  return path.join(
+    process.env.ZON_DEPLOYMENTS_DIR ?? path.join(__dirname, "..", "deployments"),
+    `${network}.json`,
+  );
 }
 
 /** The addresses of the suite on `network`, as the last deploy wrote them. */
