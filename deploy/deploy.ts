@@ -4,7 +4,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deployedAtBlock, deploymentFile, type Deployment } from "../src/deployments";
 import { suiteModule } from "./modules";
 import { preflightNetwork } from "./preflight";
-import { loadParameters, type SuiteParameters } from "./parameters";
+import { isLocalNode } from "../src/network";
+import { loadParameters, refuseTestAccounts, type SuiteParameters } from "./parameters";
 
 /**
  * Deploys (or resumes, or confirms) the suite on the current network through Hardhat Ignition, then
@@ -14,6 +15,8 @@ import { loadParameters, type SuiteParameters } from "./parameters";
  */
 export async function deploySuite(hre: HardhatRuntimeEnvironment, parameters?: SuiteParameters) {
   const params = parameters ?? loadParameters(hre.network.name);
+  if (hre.network.name !== "hardhat" && !(await isLocalNode(hre.ethers.provider)))
+    refuseTestAccounts(params, `deploy/parameters/${hre.network.name}.json`);
   if (hre.network.name !== "hardhat") {
     const failed = (await preflightNetwork(hre)).filter((row) => !row.ok);
     if (failed.length > 0)

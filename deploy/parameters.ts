@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { getAddress, isAddress, parseUnits } from "ethers";
-import { packRates, parseCategory } from "../src";
+import { getAddress, HDNodeWallet, isAddress, Mnemonic, parseUnits } from "ethers";
+import { packRates, parseCategory, TEST_MNEMONIC } from "../src";
 
 /** Everything a deploy of the suite needs, validated. Amounts in ZON wei, durations in seconds. */
 export interface SuiteParameters {
@@ -169,4 +169,37 @@ export function ratesFromNames(rates: Record<string, number>): bigint {
   const bps = Array<number>(8).fill(0);
   for (const [name, rate] of Object.entries(rates)) bps[parseCategory(name)] = rate;
   return packRates(bps);
+}
+
+/** The first 20 of Hardhat's well-known test accounts (what `besu.example.json` holds as placeholders). */
+export function testAccounts(): Set<string> {
+  const mnemonic = Mnemonic.fromPhrase(TEST_MNEMONIC);
+  return new Set(
+    Array.from({ length: 20 }, (_, i) => HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${i}`).address),
+  );
+}
+
+/**
+ * For a real network: refuses any role given to a placeholder (a low address such as 0x…01) or to one of
+ * Hardhat's well-known test accounts (their keys are public) — what a `besu.example.json` copied as is
+ * holds. The error names each field.
+ */
+export function refuseTestAccounts(p: SuiteParameters, source: string): void {
+  const known = testAccounts();
+  const roles: Array<[string, string]> = [
+    ["governance", p.governance],
+    ["pauser", p.pauser],
+    ["compliance", p.compliance],
+    ["rewards.policyOfficer", p.rewards.policyOfficer],
+    ...p.rewards.attestors.map((a, i): [string, string] => [`rewards.attestors.${i}`, a]),
+    ["redemption.fulfiller", p.redemption.fulfiller],
+    ["redemption.catalogueManager", p.redemption.catalogueManager],
+    ["escrow.treasury", p.escrow.treasury],
+  ];
+  // A low address (0x…01, the precompiles' range) is a placeholder: nobody holds its key.
+  const placeholders = roles.filter(([, address]) => known.has(address) || BigInt(address) < 0x10000n);
+  if (placeholders.length > 0)
+    throw new Error(
+      `${source}: ${placeholders.map(([field, a]) => `${field} ${a}`).join(", ")} ${placeholders.length > 1 ? "are" : "is"} a placeholder or one of Hardhat's well-known test accounts, whose keys are public (a copied example?); give the addresses of your own keys`,
+    );
 }

@@ -19,3 +19,12 @@ export const BESU_LOCAL = {
     ];
   },
 };
+
+/** The mnemonic of Hardhat's and anvil's well-known test accounts: public, so never for a real network. */
+export const TEST_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** The node behind `provider` is a local development chain (anvil, Hardhat), whatever its port or name. */
+export async function isLocalNode(provider: { send(method: string, params: unknown[]): Promise<unknown> }) {
+  const client = String(await provider.send("web3_clientVersion", []));
+  return /^(anvil|HardhatNetwork)\//i.test(client);
+}

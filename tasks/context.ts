@@ -5,7 +5,7 @@ import { getAddress, isAddress, parseUnits, Wallet, type Signer } from "ethers";
 import { task, vars } from "hardhat/config";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import { loadParameters } from "../deploy/parameters";
-import { describeError, parseAddress, readDeployment, type Deployment } from "../src";
+import { describeError, isLocalNode, parseAddress, readDeployment, type Deployment } from "../src";
 
 /*
  * What every ZonCoin task shares. A task is declared with `zonTask`; `installErrorHandling` (called once
@@ -95,9 +95,7 @@ export function eventsFromBlock(hre: HardhatRuntimeEnvironment): number {
  * by its node, not by the network's name: only there do tasks fall back on the well-known test accounts.
  */
 export async function isLocalChain(hre: HardhatRuntimeEnvironment): Promise<boolean> {
-  if (hre.network.name === "hardhat") return true;
-  const client = String(await hre.ethers.provider.send("web3_clientVersion", []));
-  return /^(anvil|HardhatNetwork)\//i.test(client);
+  return hre.network.name === "hardhat" || isLocalNode(hre.ethers.provider);
 }
 
 /** A role a task needs, where to check it on chain, and the deploy parameter that names its holder. */

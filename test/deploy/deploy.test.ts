@@ -2,9 +2,9 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import hre from "hardhat";
+import hre, { ethers } from "hardhat";
 import { deploySuite } from "../../deploy/deploy";
-import { loadParameters, parseParameters } from "../../deploy/parameters";
+import { loadParameters, parseParameters, refuseTestAccounts } from "../../deploy/parameters";
 import { ROLES } from "../../src";
 
 const HARDHAT_PARAMETERS = JSON.parse(
@@ -97,6 +97,28 @@ describe("deploy parameters", function () {
     ).to.throw(
       "p.json: redemption.acceptanceWindow: 2678400 is not at most 2592000 (30 days, the contract's cap)",
     );
+  });
+
+  it("refuses, for a real network, the example parameters copied as is, naming the fields", function () {
+    const example = loadParameters("besu.example");
+    expect(() => refuseTestAccounts(example, "deploy/parameters/besu.json")).to.throw(
+      /^deploy\/parameters\/besu\.json: governance 0x0000000000000000000000000000000000000001, pauser 0x70997970C51812dc3A010C7d01b50e0d17dc79C8, .* are a placeholder or one of Hardhat's well-known test accounts, whose keys are public/,
+    );
+  });
+
+  it("accepts, for a real network, roles held by the operator's own keys", function () {
+    const p = loadParameters("besu.example");
+    const own = () => ethers.Wallet.createRandom().address;
+    const mine = {
+      ...p,
+      governance: own(),
+      pauser: own(),
+      compliance: own(),
+      rewards: { ...p.rewards, policyOfficer: own(), attestors: [own(), own()] },
+      redemption: { ...p.redemption, fulfiller: own(), catalogueManager: own() },
+      escrow: { ...p.escrow, treasury: own() },
+    };
+    expect(() => refuseTestAccounts(mine, "besu.json")).to.not.throw();
   });
 
   it("names a network without a parameter file", function () {
