@@ -69,7 +69,8 @@ echo "resumed:   $resumed"
 [ "$resumed" = "$reference" ] || { echo "the resumed deploy reached other addresses"; exit 1; }
 echo "the resumed deploy reached the same addresses"
 
-echo "--- 3. the demo against the local chain"
+echo "--- 3. the demo against the local chain, twice: a chain that already ran it gets new ids and epochs"
+timeout 600 npm run demo --silent -- --network besuLocal
 timeout 600 npm run demo --silent -- --network besuLocal
 stop_chain
 if curl -sf -X POST -H 'content-type: application/json' \

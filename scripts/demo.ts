@@ -161,16 +161,19 @@ async function main(): Promise<void> {
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), "zon-demo-"));
   try {
+    // A chain that already ran the demo gets the next epoch, with customer ids of its own (roots are unique).
+    const epochNumber = Number(await firstFreeEpoch(distributor, LARGE_PERIOD));
     const rows = ["beneficiary,customerId,period,category,usageCents"];
     for (const [i, who] of [acme, globex].entries())
-      rows.push(`${who.address},${keccakOfText(`demo-salt:big-${i}`)},${LARGE_PERIOD},compute,2000000`);
+      rows.push(
+        `${who.address},${keccakOfText(`demo-salt:big-${i}:epoch-${epochNumber}`)},${LARGE_PERIOD},compute,2000000`,
+      );
     for (let i = 0; i < EPOCH_RECORDS - 2; i++) {
       rows.push(
-        `${zeroPadValue(toBeHex(0xb0000 + i), 20)},${keccak256(toBeHex(i, 32))},${LARGE_PERIOD},${i % 2},${1_000 + ((i * 7_919) % 90_000)}`,
+        `${zeroPadValue(toBeHex(0xb0000 + i), 20)},${keccak256(toBeHex(i + epochNumber * EPOCH_RECORDS, 32))},${LARGE_PERIOD},${i % 2},${1_000 + ((i * 7_919) % 90_000)}`,
       );
     }
     await writeFile(path.join(dir, "usage.csv"), rows.join("\n") + "\n");
-    const epochNumber = Number(await firstFreeEpoch(distributor, LARGE_PERIOD));
     const { epochRoot, signatures } = await buildEpoch({
       usageFile: path.join(dir, "usage.csv"),
       outDir: path.join(dir, "epoch"),
