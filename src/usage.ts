@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { parse } from "csv-parse";
 import { getAddress, isHexString, keccak256, toUtf8Bytes } from "ethers";
 import { CATEGORIES, type CategoryName } from "./rewards";
 
@@ -53,24 +54,48 @@ export class UsageFileError extends Error {
 
 type RawRow = Record<string, unknown>;
 
-/** Reads a usage file (`.csv`, or JSON lines otherwise), yielding validated records in file order. */
+/**
+ * Reads a usage file, yielding validated records in file order. A file named `*.csv` is CSV as billing
+ * exports write it (RFC 4180: a header row; quoted cells, which may hold commas; CRLF or LF line ends;
+ * an optional byte-order mark), read with csv-parse; any other file is JSON lines (one object a line).
+ */
 export async function* readUsageFile(file: string): AsyncGenerator<UsageRecord> {
-  const csv = file.toLowerCase().endsWith(".csv");
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  if (file.toLowerCase().endsWith(".csv")) yield* readCsv(file);
+  else yield* readJsonLines(file);
+}
+
+async function* readCsv(file: string): AsyncGenerator<UsageRecord> {
+  const parser = createReadStream(file).pipe(
+    parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
+  );
   let header: string[] | undefined;
-  let row = 0;
-  for await (const line of lines) {
-    row++;
-    if (line.trim() === "") continue;
-    if (csv && !header) {
-      header = parseHeader(file, line);
-      continue;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>) {
+      if (!header) {
+        header = parseHeader(file, record);
+        continue;
+      }
+      yield parseUsageRow(file, info.lines, csvRow(file, info.lines, header, record));
     }
-    const raw = csv ? csvRow(file, row, header!, line) : jsonRow(file, row, line);
-    yield parseUsageRow(file, row, raw);
+  } catch (error) {
+    if (error instanceof UsageFileError) throw error;
+    const { lines } = error as { lines?: number };
+    throw new UsageFileError(file, lines ?? 0, "row", `not valid CSV (${(error as Error).message})`);
   }
-  if (csv && !header)
-    throw new UsageFileError(file, 1, "header", "the file is empty: a CSV header is required");
+  if (!header) throw new UsageFileError(file, 1, "header", "the file is empty: a CSV header is required");
+}
+
+async function* readJsonLines(file: string): AsyncGenerator<UsageRecord> {
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let row = 0;
+  for await (const text of lines) {
+    const line = row++ === 0 ? text.replace(/^\uFEFF/, "") : text;
+    if (line.trim() === "") continue;
+    yield parseUsageRow(file, row, jsonRow(file, row, line));
+  }
 }
 
 /** Reads a whole usage file, failing on its first bad row: use it before submitting anything. */
@@ -80,8 +105,8 @@ export async function readAllUsage(file: string): Promise<UsageRecord[]> {
   return records;
 }
 
-function parseHeader(file: string, line: string): string[] {
-  const header = line.split(",").map((h) => h.trim());
+function parseHeader(file: string, cells: string[]): string[] {
+  const header = cells.map((h) => h.trim());
   for (const name of header) {
     if (!KNOWN_FIELDS.includes(name)) {
       throw new UsageFileError(file, 1, name, `unknown column (known: ${KNOWN_FIELDS.join(", ")})`);
@@ -94,8 +119,7 @@ function parseHeader(file: string, line: string): string[] {
   return header;
 }
 
-function csvRow(file: string, row: number, header: string[], line: string): RawRow {
-  const cells = line.split(",");
+function csvRow(file: string, row: number, header: string[], cells: string[]): RawRow {
   if (cells.length !== header.length) {
     throw new UsageFileError(file, row, "row", `${cells.length} cells, the header has ${header.length}`);
   }

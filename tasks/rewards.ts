@@ -1,5 +1,5 @@
 import { createReadStream, existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { types, vars } from "hardhat/config";
@@ -11,6 +11,7 @@ import { formatUnits, Wallet, type Signer } from "ethers";
 import {
   buildEpoch,
   bundleSignatures,
+  customerIdFor,
   decodeBundle,
   encodeBundle,
   packRates,
@@ -372,6 +373,7 @@ zonTask("epoch:build", "Builds a Merkle epoch from a usage file: tree, proofs an
     "attestorAccounts",
     "local chains: indexes of the test accounts that sign (default: the configured attestors)",
   )
+  .addFlag("force", "write into an output directory that is not empty")
   .setAction(
     async (
       args: {
@@ -382,9 +384,18 @@ zonTask("epoch:build", "Builds a Merkle epoch from a usage file: tree, proofs an
         deadline: string;
         out: string;
         attestorAccounts?: string;
+        force: boolean;
       },
       hre,
     ) => {
+      if (existsSync(args.out) && (await readdir(args.out)).length > 0 && !args.force)
+        throw new Error(
+          `out: ${args.out} is not empty (an earlier epoch?); choose another directory or pass --force`,
+        );
+      const claimDeadline = wholeArg("deadline", args.deadline);
+      const now = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp);
+      if (claimDeadline <= now)
+        throw new Error(`deadline: ${claimDeadline} is not after the chain's time ${now}`);
       const distributor = await distributorAt(hre, args.distributor);
       const period = Number(wholeArg("period", args.period));
       const [packed, budget] = await distributor.periodPolicy(period);
@@ -397,7 +408,7 @@ zonTask("epoch:build", "Builds a Merkle epoch from a usage file: tree, proofs an
         policy: { weiPerCent: await distributor.weiPerCent(), ratesBps },
         period,
         epoch: Number(wholeArg("epoch", args.epoch)),
-        claimDeadline: wholeArg("deadline", args.deadline),
+        claimDeadline,
         domain: rewardDomain(
           (await hre.ethers.provider.getNetwork()).chainId,
           await distributor.getAddress(),
@@ -571,4 +582,22 @@ zonTask("epoch:release", "Returns an epoch's unclaimed rest to its period budget
       `epoch ${e.epoch} of ${e.period}: ${formatUnits(remaining, 18)} ZON back to the budget, in ${receipt?.hash}`,
     );
     return remaining;
+  });
+
+zonTask(
+  "rewards:customerId",
+  "Computes the salted customer id of a cloud account (the salt never leaves this machine)",
+)
+  .addParam("account", "the cloud account id, as the billing system knows it")
+  .setAction(async (args: { account: string }) => {
+    const salt =
+      process.env.CUSTOMER_ID_SALT ??
+      (vars.has("CUSTOMER_ID_SALT") ? vars.get("CUSTOMER_ID_SALT") : undefined);
+    if (salt === undefined)
+      throw new Error(
+        "salt: none configured; run npx hardhat vars set CUSTOMER_ID_SALT (16 characters or more, secret) or set it in the environment",
+      );
+    const customerId = customerIdFor(salt, args.account);
+    console.log(customerId);
+    return customerId;
   });

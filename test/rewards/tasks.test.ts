@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
-import { computeReward, packRates } from "../../src";
+import { computeReward, customerIdFor, packRates } from "../../src";
 import { runTask } from "../helpers/tasks";
 import { customerId, PERIOD, POLICY, rewardsFixture } from "./fixture";
 
@@ -56,7 +56,7 @@ describe("reward tasks", function () {
     f: Awaited<ReturnType<typeof taskFixture>>,
     publish: boolean,
   ): Promise<string> {
-    const out = path.join(f.dir, "epoch");
+    const out = path.join(await mkdtemp(path.join(f.dir, "epoch-")), "epoch");
     const deadline = String(BigInt(await time.latest()) + 86_400n);
     const args = {
       distributor: f.distributorAddress,
@@ -226,6 +226,43 @@ describe("reward tasks", function () {
       'items[2].attestation.beneficiary: "0x1234" is not an address',
     );
     expect(await token.totalSupply()).to.equal(0n);
+  });
+
+  it("refuses to build an epoch into a directory that is not empty, unless forced", async function () {
+    const f = await loadFixture(taskFixture);
+    const out = await buildEpochDir(f, false);
+    const args = {
+      distributor: f.distributorAddress,
+      usage: f.usage,
+      period: String(PERIOD),
+      epoch: "1",
+      deadline: String(BigInt(await time.latest()) + 86_400n),
+      out,
+      attestorAccounts: f.attestorIndex,
+    };
+    await expect(run("epoch:build", args)).to.be.rejectedWith(
+      `out: ${out} is not empty (an earlier epoch?); choose another directory or pass --force`,
+    );
+    await run("epoch:build", { ...args, force: true });
+  });
+
+  it("releases an epoch's unclaimed rest after its claim deadline", async function () {
+    const f = await loadFixture(taskFixture);
+    const out = await buildEpochDir(f, true);
+    await time.increase(2 * 86_400);
+    const released = await run<bigint>("epoch:release", { dir: out });
+    expect([released > 0n, (await f.distributor.periodPolicy(PERIOD))[2]]).to.deep.equal([true, 0n]);
+  });
+
+  it("computes the salted customer id of a cloud account from the configured salt", async function () {
+    process.env.CUSTOMER_ID_SALT = "a-test-salt-of-enough-length";
+    try {
+      expect(await run("rewards:customerId", { account: "acme-prod" })).to.equal(
+        customerIdFor("a-test-salt-of-enough-length", "acme-prod"),
+      );
+    } finally {
+      delete process.env.CUSTOMER_ID_SALT;
+    }
   });
 
   it("builds, publishes and claims an epoch end to end", async function () {

@@ -61,6 +61,31 @@ describe("usage files", function () {
       });
     });
 
+    it("reads a billing export's CSV: byte-order mark, CRLF line ends, quoted cells", async function () {
+      const file = await fileWith(
+        "export.csv",
+        `\uFEFF"beneficiary","customerId","period","category","usageCents"\r\n` +
+          `"${ALICE}","${CUSTOMER}","202611","storage","1500"\r\n` +
+          `${ALICE},${CUSTOMER},202611,"compute",2\r\n`,
+      );
+      expect((await readAllUsage(file)).map((r) => [r.row, r.category, r.usageCents])).to.deep.equal([
+        [2, 1, 1500n],
+        [3, 0, 2n],
+      ]);
+    });
+
+    it("reads a quoted cell holding a comma as one cell (and names it when it is no number)", async function () {
+      expect(await errorOf("q.csv", `${HEADER}\n${ALICE},${CUSTOMER},202611,storage,"1,500"\n`)).to.equal(
+        'q.csv row 2, field "usageCents": "1,500" is not a whole number of cents',
+      );
+    });
+
+    it("reads JSON lines behind a byte-order mark", async function () {
+      const line = { beneficiary: ALICE, customerId: CUSTOMER, period: 202611, category: 0, usageCents: 1 };
+      const [record] = await readAllUsage(await fileWith("u.jsonl", "\uFEFF" + JSON.stringify(line) + "\n"));
+      expect(record.usageCents).to.equal(1n);
+    });
+
     it("skips blank lines", async function () {
       const file = await fileWith("u.csv", `${HEADER}\n\n${ALICE},${CUSTOMER},202611,ai,1\n\n`);
       expect((await readAllUsage(file)).map((r) => r.row)).to.deep.equal([3]);
