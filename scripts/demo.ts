@@ -9,6 +9,7 @@ import {
   toBeHex,
   zeroPadValue,
   ZeroAddress,
+  type EventLog,
   type Signer,
 } from "ethers";
 import hre, { ethers, network } from "hardhat";
@@ -21,6 +22,7 @@ import {
   describeError,
   FileLedgerAdapter,
   FulfilmentWorker,
+  queryInChunks,
   readAgreement,
   recoverAttestationSigner,
   recoverRevocationSigner,
@@ -293,7 +295,7 @@ async function main(): Promise<void> {
     const worker = new FulfilmentWorker({
       gateway: gateway.connect(fulfiller),
       adapter,
-      fromBlock: 0,
+      fromBlock: deployment.fromBlock,
       confirmations: 0,
     });
     const report = await worker.runOnce();
@@ -306,7 +308,7 @@ async function main(): Promise<void> {
     await rm(ledgerDir, { recursive: true, force: true });
   }
 
-  await finalReport(token, distributor, gateway, escrow, names);
+  await finalReport(token, distributor, gateway, escrow, names, deployment.fromBlock);
 }
 
 /** The first attestation id of `period` not used yet (the demo can run twice on a persistent chain). */
@@ -337,8 +339,11 @@ async function finalReport(
   gateway: Awaited<ReturnType<typeof deploySuite>>["gateway"],
   escrow: Awaited<ReturnType<typeof deploySuite>>["escrow"],
   names: Map<string, string>,
+  fromBlock: number,
 ): Promise<void> {
-  const transfers = await token.queryFilter(token.filters.Transfer());
+  const transfers = (await queryInChunks(token, token.filters.Transfer(), {
+    fromBlock,
+  })) as EventLog[];
   const holders = new Set<string>();
   let minted = 0n;
   let burned = 0n;
@@ -380,7 +385,9 @@ async function finalReport(
   checks.push(["totalSupply == Σ balances", supply === [...balances.values()].reduce((a, b) => a + b, 0n)]);
   checks.push(["totalSupply == minted - burned", supply === minted - burned]);
   let openTotal = 0n;
-  for (const log of await gateway.queryFilter(gateway.filters.RedemptionRequested())) {
+  for (const log of await queryInChunks(gateway, gateway.filters.RedemptionRequested(), {
+    fromBlock,
+  })) {
     const { request } = requestFromEvent(log);
     if (await gateway.isOpen(request.id)) openTotal += request.amount;
   }

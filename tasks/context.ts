@@ -119,30 +119,36 @@ function configuredHolder(hre: HardhatRuntimeEnvironment, parameter?: string): s
   return typeof value === "string" ? value : undefined;
 }
 
+/** A configuration value: the environment first, then Hardhat's configuration variables. */
+export function configValue(name: string): string | undefined {
+  return process.env[name] ?? (vars.has(name) ? vars.get(name) : undefined);
+}
+
 /** `policyOfficer` → `POLICY_OFFICER`: the suffix of the configuration variables of a named signer. */
 function varSuffix(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
 }
 
 /**
- * A signer named by configuration variables: `ZON_KEY_<NAME>` (a private key), or `ZON_KEYSTORE_<NAME>`
+ * A signer named by configuration variables or the environment: `ZON_KEY_<NAME>` (a private key), or `ZON_KEYSTORE_<NAME>`
  * (the path of an encrypted JSON keystore, ethers' format) with its password in the environment
  * (`ZON_KEYSTORE_PASSWORD_<NAME>` or `ZON_KEYSTORE_PASSWORD`). Key material is never printed, not even
  * in an error.
  */
 export async function namedSigner(hre: HardhatRuntimeEnvironment, name: string): Promise<Signer | undefined> {
   const suffix = varSuffix(name);
-  if (vars.has(`ZON_KEY_${suffix}`)) {
+  const key = configValue(`ZON_KEY_${suffix}`);
+  if (key !== undefined) {
     try {
-      return new Wallet(vars.get(`ZON_KEY_${suffix}`).trim(), hre.ethers.provider);
+      return new Wallet(key.trim(), hre.ethers.provider);
     } catch {
       throw new Error(
         `configuration variable ZON_KEY_${suffix}: not a private key (32 bytes of hex); set it again`,
       );
     }
   }
-  if (vars.has(`ZON_KEYSTORE_${suffix}`)) {
-    const file = vars.get(`ZON_KEYSTORE_${suffix}`);
+  const file = configValue(`ZON_KEYSTORE_${suffix}`);
+  if (file !== undefined) {
     if (!existsSync(file))
       throw new Error(`configuration variable ZON_KEYSTORE_${suffix}: no keystore file at ${file}`);
     const password = process.env[`ZON_KEYSTORE_PASSWORD_${suffix}`] ?? process.env.ZON_KEYSTORE_PASSWORD;

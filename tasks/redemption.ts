@@ -96,7 +96,9 @@ zonTask("catalogue:list", "Lists the catalogue (from the SkuUpdated events)")
   .setAction(async (args: { gateway?: string }, hre) => {
     const gateway = await gatewayAt(hre, args.gateway);
     const skus = new Set(
-      (await gateway.queryFilter(gateway.filters.SkuUpdated())).map((log) => log.args.sku),
+      (await queryInChunks(gateway, gateway.filters.SkuUpdated(), { fromBlock: eventsFromBlock(hre) })).map(
+        (log) => (log as EventLog).args.sku as bigint,
+      ),
     );
     const rows = [];
     for (const sku of [...skus].sort((a, b) => Number(a - b))) {
@@ -194,6 +196,7 @@ zonTask(
   .addParam("batchSize", "requests per transaction", 20, types.int)
   .addParam("interval", "seconds between rounds", 5, types.int)
   .addParam("safetyMargin", "seconds of acceptance a delivery must leave", 600, types.int)
+  .addParam("maxLogsRange", "most blocks per log query (Besu's --rpc-max-logs-range)", 5_000, types.int)
   .addOptionalParam("from", FROM)
   .addFlag("once", "one round, then exit")
   .setAction(
@@ -207,6 +210,7 @@ zonTask(
         batchSize: number;
         interval: number;
         safetyMargin: number;
+        maxLogsRange: number;
         once: boolean;
         from?: string;
       },
@@ -227,6 +231,7 @@ zonTask(
         confirmations: args.confirmations,
         batchSize: args.batchSize,
         safetyMarginSeconds: args.safetyMargin,
+        blockRange: args.maxLogsRange,
         log,
       });
       let last: RoundReport | undefined;

@@ -2,8 +2,8 @@ import { createReadStream, existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { types, vars } from "hardhat/config";
-import { isLocalChain, signerFor, suiteAddress, zonTask } from "./context";
+import { types } from "hardhat/config";
+import { configValue, isLocalChain, signerFor, suiteAddress, zonTask } from "./context";
 import { loadParameters } from "../deploy/parameters";
 import type { RewardDistributor } from "../typechain-types";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -54,19 +54,17 @@ async function attestorSigners(
 ): Promise<Signer[]> {
   const threshold = Number(await distributor.threshold());
   let signers: Signer[];
-  if (vars.has("ATTESTOR_KEYS")) {
-    signers = vars
-      .get("ATTESTOR_KEYS")
-      .split(",")
-      .map((key, i) => {
-        try {
-          return new Wallet(key.trim());
-        } catch {
-          throw new Error(
-            `configuration variable ATTESTOR_KEYS: entry ${i + 1} is not a private key (32 bytes of hex)`,
-          );
-        }
-      });
+  const keys = configValue("ATTESTOR_KEYS");
+  if (keys !== undefined) {
+    signers = keys.split(",").map((key, i) => {
+      try {
+        return new Wallet(key.trim());
+      } catch {
+        throw new Error(
+          `configuration variable ATTESTOR_KEYS: entry ${i + 1} is not a private key (32 bytes of hex)`,
+        );
+      }
+    });
   } else if (!(await isLocalChain(hre))) {
     throw new Error(
       `attestor keys: none configured for ${hre.network.name}; run npx hardhat vars set ATTESTOR_KEYS`,
@@ -590,9 +588,7 @@ zonTask(
 )
   .addParam("account", "the cloud account id, as the billing system knows it")
   .setAction(async (args: { account: string }) => {
-    const salt =
-      process.env.CUSTOMER_ID_SALT ??
-      (vars.has("CUSTOMER_ID_SALT") ? vars.get("CUSTOMER_ID_SALT") : undefined);
+    const salt = configValue("CUSTOMER_ID_SALT");
     if (salt === undefined)
       throw new Error(
         "salt: none configured; run npx hardhat vars set CUSTOMER_ID_SALT (16 characters or more, secret) or set it in the environment",

@@ -1,9 +1,9 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { id as keccakOfText, parseUnits } from "ethers";
+import { encryptKeystoreJson, id as keccakOfText, parseUnits } from "ethers";
 import hre, { ethers } from "hardhat";
 import { deploySuite } from "../../deploy/deploy";
 import { ROLES } from "../../src";
@@ -15,6 +15,12 @@ import { runTask } from "../helpers/tasks";
  */
 
 const PERIOD = "202703";
+
+/** An ethers JSON keystore of `key` (a cheap scrypt: a test need not be slow). */
+async function keystoreOf(key: string, password: string): Promise<string> {
+  const { address } = new ethers.Wallet(key);
+  return encryptKeystoreJson({ address, privateKey: key }, password, { scrypt: { N: 1024 } });
+}
 
 describe("operations tasks on a deployed suite", function () {
   async function deployedFixture() {
@@ -168,5 +174,67 @@ describe("operations tasks on a deployed suite", function () {
     ).to.be.rejectedWith(
       `account ${manager.address}, the catalogue manager of deploy/parameters/hardhat.json, does not hold that role on ${await gateway.getAddress()}`,
     );
+  });
+
+  describe("named signers", function () {
+    const COMPLIANCE_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"; // test account 2
+    afterEach(function () {
+      for (const name of [
+        "ZON_KEY_COMPLIANCE",
+        "ZON_KEYSTORE_COMPLIANCE",
+        "ZON_KEYSTORE_PASSWORD",
+        "ATTESTOR_KEYS",
+      ])
+        delete process.env[name];
+    });
+
+    it("sends as the role's named key when one is configured", async function () {
+      const { token, acme } = await loadFixture(deployedFixture);
+      process.env.ZON_KEY_COMPLIANCE = COMPLIANCE_KEY;
+      await runTask("zon:freeze", { account: acme.address });
+      expect(await token.isFrozen(acme.address)).to.equal(true);
+    });
+
+    it("decrypts a named keystore with the password from the environment", async function () {
+      const { token, acme } = await loadFixture(deployedFixture);
+      const file = path.join(await mkdtemp(path.join(os.tmpdir(), "zon-keystore-")), "compliance.json");
+      await writeFile(file, await keystoreOf(COMPLIANCE_KEY, "correct horse"));
+      process.env.ZON_KEYSTORE_COMPLIANCE = file;
+      process.env.ZON_KEYSTORE_PASSWORD = "correct horse";
+      await runTask("zon:freeze", { account: acme.address });
+      expect(await token.isFrozen(acme.address)).to.equal(true);
+    });
+
+    it("refuses a keystore with a wrong password without printing anything of it", async function () {
+      const { acme } = await loadFixture(deployedFixture);
+      const file = path.join(await mkdtemp(path.join(os.tmpdir(), "zon-keystore-")), "compliance.json");
+      await writeFile(file, await keystoreOf(COMPLIANCE_KEY, "correct horse"));
+      process.env.ZON_KEYSTORE_COMPLIANCE = file;
+      process.env.ZON_KEYSTORE_PASSWORD = "wrong";
+      await expect(runTask("zon:freeze", { account: acme.address })).to.be.rejectedWith(
+        `keystore ${file}: cannot be decrypted with the password given (or is not an ethers keystore)`,
+      );
+    });
+
+    it("names a bad key by its variable, never echoing it", async function () {
+      const { acme } = await loadFixture(deployedFixture);
+      process.env.ZON_KEY_COMPLIANCE = "0xdeadbeefsecret";
+      const error = await runTask("zon:freeze", { account: acme.address }).catch((e: Error) => e);
+      expect((error as Error).message).to.equal(
+        "configuration variable ZON_KEY_COMPLIANCE: not a private key (32 bytes of hex); set it again",
+      );
+    });
+
+    it("names a bad attestor key by its position, never echoing it", async function () {
+      await loadFixture(deployedFixture);
+      await runTask("rewards:policy", { period: PERIOD, rates: "compute=500", budget: "100" });
+      process.env.ATTESTOR_KEYS = `${COMPLIANCE_KEY},not-a-key-secret`;
+      const error = await runTask("rewards:revoke", { period: PERIOD, ids: "1", asAdmin: false }).catch(
+        (e: Error) => e,
+      );
+      expect((error as Error).message).to.equal(
+        "configuration variable ATTESTOR_KEYS: entry 2 is not a private key (32 bytes of hex)",
+      );
+    });
   });
 });
