@@ -23,6 +23,14 @@ const stop = (signal: NodeJS.Signals) => () => {
 };
 process.on("SIGINT", stop("SIGINT"));
 process.on("SIGTERM", stop("SIGTERM"));
+process.on("SIGHUP", stop("SIGTERM"));
+// npm does not pass a SIGTERM on to the script it runs: when `npm run chain` is stopped this process is
+// orphaned, so it notices its parent is gone and stops anvil itself.
+const parent = process.ppid;
+const orphaned = setInterval(() => {
+  if (process.ppid !== parent) stop("SIGTERM")();
+}, 250);
 child.on("exit", (code, signal) => {
+  clearInterval(orphaned);
   process.exitCode = signal === "SIGINT" || signal === "SIGTERM" ? 0 : (code ?? 1);
 });
