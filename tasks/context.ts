@@ -79,10 +79,25 @@ async function recordedAddress(hre: HardhatRuntimeEnvironment, contract: SuiteCo
   return address;
 }
 
-/** The first block to read events from: the deployment's block when the record is there, else 0. */
-export function eventsFromBlock(hre: HardhatRuntimeEnvironment): number {
+/**
+ * The first block to read `address`'s events from: the deployment's block when the record names this very
+ * contract on this very chain; otherwise (a contract given by flag that the record does not name, a stale
+ * record) block 0, read in chunks.
+ */
+export async function eventsFromBlock(hre: HardhatRuntimeEnvironment, address: string): Promise<number> {
   try {
-    return readDeployment(hre.network.name).fromBlock;
+    const record = readDeployment(hre.network.name);
+    const chainId = (await hre.ethers.provider.getNetwork()).chainId.toString();
+    const named = Object.values(record.contracts).some((a) => getAddress(a) === getAddress(address));
+    if (record.chainId !== chainId || !named) return 0;
+    // The record must describe this chain's contract (a reset chain can reuse addresses): the contract
+    // must have code at the recorded block, and none the block before it.
+    const provider = hre.ethers.provider;
+    const token = record.contracts.ZonCoin;
+    const codeAt = async (block: number) => (block < 0 ? "0x" : provider.getCode(token, block));
+    const matches =
+      (await codeAt(record.fromBlock)) !== "0x" && (await codeAt(record.fromBlock - 1)) === "0x";
+    return matches ? record.fromBlock : 0;
   } catch {
     return 0;
   }

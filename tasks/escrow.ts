@@ -1,15 +1,18 @@
 import { readFile } from "node:fs/promises";
 import { types } from "hardhat/config";
-import { zonTask } from "./context";
+import { suiteAddress, zonTask } from "./context";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { formatUnits, keccak256, parseUnits, ZeroAddress } from "ethers";
 import { createAgreement, parseAddress, readAgreement } from "../src";
 
-/** The escrow, connected to the configured account `account` (the business or arbiter running the task). */
-async function escrowAs(hre: HardhatRuntimeEnvironment, address: string, account: number) {
-  const escrowAddress = parseAddress("escrow", address);
-  if ((await hre.ethers.provider.getCode(escrowAddress)) === "0x")
-    throw new Error(`escrow: no contract at ${address} on ${hre.network.name}`);
+const ESCROW = "B2BEscrow address (default: deployments/<network>.json)";
+
+/**
+ * The escrow (`--escrow`, or the network's deployment record), connected to the configured account
+ * `account` (the business or arbiter running the task).
+ */
+async function escrowAs(hre: HardhatRuntimeEnvironment, address: string | undefined, account: number) {
+  const escrowAddress = await suiteAddress(hre, "B2BEscrow", "escrow", address);
   const signers = await hre.ethers.getSigners();
   const signer = signers[account];
   if (!signer) throw new Error(`account: ${account} is not one of the ${signers.length} configured accounts`);
@@ -32,7 +35,7 @@ function zonAmounts(value: string): bigint[] {
 const DAY = 86_400n;
 
 zonTask("escrow:create", "Creates and funds an agreement as the buyer (with a permit unless --approved)")
-  .addParam("escrow", "B2BEscrow address")
+  .addOptionalParam("escrow", ESCROW)
   .addParam("seller", "seller address")
   .addOptionalParam("arbiter", "arbiter address (omit: no disputes)")
   .addParam("milestones", "milestone amounts in ZON, e.g. 100,200,300")
@@ -47,7 +50,7 @@ zonTask("escrow:create", "Creates and funds an agreement as the buyer (with a pe
   .setAction(
     async (
       args: {
-        escrow: string;
+        escrow?: string;
         seller: string;
         arbiter?: string;
         milestones: string;
@@ -117,10 +120,10 @@ for (const [step, description] of Object.entries(AGREEMENT_STEPS) as Array<
   [keyof typeof AGREEMENT_STEPS, string]
 >) {
   zonTask(`escrow:${step}`, description)
-    .addParam("escrow", "B2BEscrow address")
+    .addOptionalParam("escrow", ESCROW)
     .addParam("id", "agreement id")
     .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
-    .setAction(async (args: { escrow: string; id: string; account: number }, hre) => {
+    .setAction(async (args: { escrow?: string; id: string; account: number }, hre) => {
       const { escrow } = await escrowAs(hre, args.escrow, args.account);
       const receipt = await (await escrow[step](whole("id", args.id))).wait();
       console.log(`${step}: agreement ${args.id}, in ${receipt?.hash}`);
@@ -128,11 +131,11 @@ for (const [step, description] of Object.entries(AGREEMENT_STEPS) as Array<
 }
 
 zonTask("escrow:proposeArbiter", "Buyer or seller proposes a new arbiter; it takes over when both propose it")
-  .addParam("escrow", "B2BEscrow address")
+  .addOptionalParam("escrow", ESCROW)
   .addParam("id", "agreement id")
   .addParam("arbiter", "the proposed arbiter's address")
   .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
-  .setAction(async (args: { escrow: string; id: string; arbiter: string; account: number }, hre) => {
+  .setAction(async (args: { escrow?: string; id: string; arbiter: string; account: number }, hre) => {
     const { escrow } = await escrowAs(hre, args.escrow, args.account);
     const id = whole("id", args.id);
     const receipt = await (await escrow.proposeArbiter(id, parseAddress("arbiter", args.arbiter))).wait();
@@ -144,11 +147,11 @@ zonTask("escrow:proposeArbiter", "Buyer or seller proposes a new arbiter; it tak
 
 for (const [step, description] of Object.entries(STEPS) as Array<[keyof typeof STEPS, string]>) {
   zonTask(`escrow:${step}`, description)
-    .addParam("escrow", "B2BEscrow address")
+    .addOptionalParam("escrow", ESCROW)
     .addParam("id", "agreement id")
     .addParam("index", "milestone index")
     .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
-    .setAction(async (args: { escrow: string; id: string; index: string; account: number }, hre) => {
+    .setAction(async (args: { escrow?: string; id: string; index: string; account: number }, hre) => {
       const { escrow } = await escrowAs(hre, args.escrow, args.account);
       const receipt = await (await escrow[step](whole("id", args.id), whole("index", args.index))).wait();
       console.log(`${step}: agreement ${args.id}, milestone ${args.index}, in ${receipt?.hash}`);
@@ -156,13 +159,16 @@ for (const [step, description] of Object.entries(STEPS) as Array<[keyof typeof S
 }
 
 zonTask("escrow:resolve", "The arbiter splits a disputed milestone")
-  .addParam("escrow", "B2BEscrow address")
+  .addOptionalParam("escrow", ESCROW)
   .addParam("id", "agreement id")
   .addParam("index", "milestone index")
   .addParam("buyerShare", "ZON back to the buyer; the rest goes to the seller")
   .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
   .setAction(
-    async (args: { escrow: string; id: string; index: string; buyerShare: string; account: number }, hre) => {
+    async (
+      args: { escrow?: string; id: string; index: string; buyerShare: string; account: number },
+      hre,
+    ) => {
       const { escrow } = await escrowAs(hre, args.escrow, args.account);
       if (!/^[0-9]+(\.[0-9]{1,18})?$/.test(args.buyerShare))
         throw new Error(`buyer-share: ${JSON.stringify(args.buyerShare)} is not an amount of ZON`);
@@ -180,19 +186,19 @@ zonTask("escrow:resolve", "The arbiter splits a disputed milestone")
   );
 
 zonTask("escrow:cancel", "Asks to cancel an agreement; it cancels when buyer and seller have both asked")
-  .addParam("escrow", "B2BEscrow address")
+  .addOptionalParam("escrow", ESCROW)
   .addParam("id", "agreement id")
   .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
-  .setAction(async (args: { escrow: string; id: string; account: number }, hre) => {
+  .setAction(async (args: { escrow?: string; id: string; account: number }, hre) => {
     const { escrow } = await escrowAs(hre, args.escrow, args.account);
     const receipt = await (await escrow.requestCancel(whole("id", args.id))).wait();
     console.log(`cancel requested for agreement ${args.id} in ${receipt?.hash}`);
   });
 
 zonTask("escrow:show", "Shows an agreement and its milestones")
-  .addParam("escrow", "B2BEscrow address")
+  .addOptionalParam("escrow", ESCROW)
   .addParam("id", "agreement id")
-  .setAction(async (args: { escrow: string; id: string }, hre) => {
+  .setAction(async (args: { escrow?: string; id: string }, hre) => {
     const { escrow } = await escrowAs(hre, args.escrow, 0);
     const state = await readAgreement(escrow, whole("id", args.id));
     console.log(

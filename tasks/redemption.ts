@@ -96,9 +96,11 @@ zonTask("catalogue:list", "Lists the catalogue (from the SkuUpdated events)")
   .setAction(async (args: { gateway?: string }, hre) => {
     const gateway = await gatewayAt(hre, args.gateway);
     const skus = new Set(
-      (await queryInChunks(gateway, gateway.filters.SkuUpdated(), { fromBlock: eventsFromBlock(hre) })).map(
-        (log) => (log as EventLog).args.sku as bigint,
-      ),
+      (
+        await queryInChunks(gateway, gateway.filters.SkuUpdated(), {
+          fromBlock: await eventsFromBlock(hre, await gateway.getAddress()),
+        })
+      ).map((log) => (log as EventLog).args.sku as bigint),
     );
     const rows = [];
     for (const sku of [...skus].sort((a, b) => Number(a - b))) {
@@ -227,7 +229,7 @@ zonTask(
       const worker = new FulfilmentWorker({
         gateway: gateway.connect(fulfiller),
         adapter: new FileLedgerAdapter(args.ledger, new Set(skuList("skus", args.skus)), log),
-        fromBlock: args.fromBlock ?? eventsFromBlock(hre),
+        fromBlock: args.fromBlock ?? (await eventsFromBlock(hre, await gateway.getAddress())),
         confirmations: args.confirmations,
         batchSize: args.batchSize,
         safetyMarginSeconds: args.safetyMargin,
@@ -269,7 +271,7 @@ zonTask("redeem:show", "Shows a redemption request: where it stands, how it ende
   .setAction(async (args: { gateway?: string; id: string; ledger?: string }, hre) => {
     const gateway = await gatewayAt(hre, args.gateway);
     const id = whole("id", args.id);
-    const range = { fromBlock: eventsFromBlock(hre) };
+    const range = { fromBlock: await eventsFromBlock(hre, await gateway.getAddress()) };
     const [log] = await queryInChunks(gateway, gateway.filters.RedemptionRequested(id), range);
     if (!log) throw new Error(`id: no redemption request ${id}`);
     const { request } = requestFromEvent(log);
@@ -322,7 +324,7 @@ zonTask(
     const gateway = await gatewayAt(hre, args.gateway);
     const id = whole("id", args.id);
     const [log] = await queryInChunks(gateway, gateway.filters.RedemptionRequested(id), {
-      fromBlock: eventsFromBlock(hre),
+      fromBlock: await eventsFromBlock(hre, await gateway.getAddress()),
     });
     if (!log) throw new Error(`id: no redemption request ${id}`);
     const { request } = requestFromEvent(log);

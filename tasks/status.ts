@@ -1,6 +1,6 @@
 import { formatUnits, type EventLog } from "ethers";
 import { ROLE_TITLES, queryInChunks, readDeployment, type Deployment } from "../src";
-import { eventsFromBlock, zonTask } from "./context";
+import { zonTask } from "./context";
 
 /*
  * zon:status — the whole deployment at a glance, read from the chain: supply, minted and budget per
@@ -25,7 +25,7 @@ zonTask(
     console.log(
       `deployment of deployments/${hre.network.name}.json (chain ${chainId}, from block ${record.fromBlock})`,
     );
-    const range = { fromBlock: eventsFromBlock(hre), maxRange: Number(args.maxLogsRange) };
+    const range = { fromBlock: record.fromBlock, maxRange: Number(args.maxLogsRange) };
     const c = record.contracts;
     const token = await hre.ethers.getContractAt("ZonCoin", c.ZonCoin);
     const distributor = await hre.ethers.getContractAt("RewardDistributor", c.RewardDistributor);

@@ -125,7 +125,9 @@ describe("redemption tasks", function () {
       gateway: gatewayAddress,
       id: String(id),
     });
-    expect(shown.status).to.equal("rejected (reason 1)");
+    expect(shown.status).to.equal(
+      "rejected, reason 1: this SKU cannot be delivered by the fulfilment service; your ZON came back",
+    );
   });
 
   it("refuses to show a request that does not exist", async function () {
