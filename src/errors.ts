@@ -1,10 +1,4 @@
 import { ErrorFragment, formatUnits, Interface, type InterfaceAbi, type Result } from "ethers";
-import {
-  B2BEscrow__factory,
-  RedemptionGateway__factory,
-  RewardDistributor__factory,
-  ZonCoin__factory,
-} from "../typechain-types";
 import { ROLES } from "./roles";
 
 /*
@@ -217,24 +211,37 @@ export const ROLE_TITLES: Record<string, string> = {
   [ROLES.FULFILLER]: "fulfiller",
 };
 
-/** The suite's contract ABIs; the decoder reads every error in them. */
-export const SUITE_ABIS: InterfaceAbi[] = [
-  ZonCoin__factory.abi,
-  RewardDistributor__factory.abi,
-  RedemptionGateway__factory.abi,
-  B2BEscrow__factory.abi,
-];
+/**
+ * The suite's contract ABIs (the TypeChain bindings), read on first use: `hardhat.config.ts` loads this
+ * module through the tasks before a fresh checkout has compiled anything.
+ */
+export function suiteAbis(): InterfaceAbi[] {
+  const bindings = require("../typechain-types") as typeof import("../typechain-types");
+  return [
+    bindings.ZonCoin__factory.abi,
+    bindings.RewardDistributor__factory.abi,
+    bindings.RedemptionGateway__factory.abi,
+    bindings.B2BEscrow__factory.abi,
+  ];
+}
 
-const errorsBySelector = new Map<string, ErrorFragment>();
-for (const abi of SUITE_ABIS) {
-  for (const fragment of new Interface(abi).fragments) {
-    if (fragment instanceof ErrorFragment) errorsBySelector.set(fragment.selector, fragment);
+let bySelector: Map<string, ErrorFragment> | undefined;
+
+function errorsBySelector(): Map<string, ErrorFragment> {
+  if (!bySelector) {
+    bySelector = new Map();
+    for (const abi of suiteAbis()) {
+      for (const fragment of new Interface(abi).fragments) {
+        if (fragment instanceof ErrorFragment) bySelector.set(fragment.selector, fragment);
+      }
+    }
   }
+  return bySelector;
 }
 
 /** Every custom error the suite can revert with (for the tests that check each has a sentence). */
 export function suiteErrors(): ErrorFragment[] {
-  return [...errorsBySelector.values()];
+  return [...errorsBySelector().values()];
 }
 
 export function hasHint(name: string): boolean {
@@ -282,7 +289,7 @@ export function decodeRevertData(data: string): DecodedRevert | undefined {
         sentence: `the contract stopped: ${what}`,
       };
     }
-    const fragment = errorsBySelector.get(selector);
+    const fragment = errorsBySelector().get(selector);
     if (!fragment) return undefined;
     const args = argsOf(fragment, new Interface([fragment]).decodeErrorResult(fragment, data));
     const hint = HINTS[fragment.name];
