@@ -15,3 +15,5 @@ export * from "./preflight";
 export * from "./admin";
 export * from "./errors";
 export * from "./events";
+export * from "./besu/options";
+export * from "./besu/operate";

@@ -3,7 +3,14 @@ import path from "node:path";
 import { types } from "hardhat/config";
 import { zonTask } from "./context";
 import { preflightNetwork } from "../deploy/preflight";
-import { parseMembers, writeNetwork, ZONCOIN_CHAIN_ID } from "../src";
+import {
+  parseMembers,
+  readNetworkFile,
+  setMember,
+  voteValidator,
+  writeNetwork,
+  ZONCOIN_CHAIN_ID,
+} from "../src";
 
 zonTask(
   "besu:new",
@@ -18,6 +25,7 @@ zonTask(
   .addOptionalParam("seed", "derive the keys from this seed (reproducible); default: random keys")
   .addFlag("force", "overwrite an existing directory")
   .addFlag("funded", "give every member a balance (for a network with a gas price)")
+  .addOptionalParam("subnet", "the compose network's /24 subnet (each node gets a fixed IP in it)")
   .setAction(
     async (args: {
       name: string;
@@ -29,6 +37,7 @@ zonTask(
       seed?: string;
       force: boolean;
       funded: boolean;
+      subnet?: string;
     }) => {
       let raw: unknown;
       try {
@@ -47,6 +56,7 @@ zonTask(
         seed: args.seed,
         force: args.force,
         funded: args.funded,
+        subnet: args.subnet,
       });
       console.log(`network "${args.name}" written to ${outDir} (chain id ${args.chainId})`);
       console.table(nodes.map((n) => ({ node: n.label, role: n.role, address: n.address })));
@@ -67,3 +77,43 @@ zonTask(
   }
   return rows;
 });
+
+zonTask(
+  "besu:member",
+  "Adds a business's account to every node's accounts allowlist (or removes it), then checks all agree",
+)
+  .addParam("dir", "the network's directory (written by besu:new)")
+  .addParam("account", "the business's address")
+  .addFlag("remove", "remove it instead")
+  .setAction(async (args: { dir: string; account: string; remove: boolean }) => {
+    const nodes = await setMember(await readNetworkFile(args.dir), args.account, !args.remove);
+    console.log(
+      `${args.account} ${args.remove ? "removed from" : "on"} the accounts allowlist of ${nodes.join(", ")}: all agree`,
+    );
+    return nodes;
+  });
+
+zonTask(
+  "besu:vote",
+  "Every validator proposes adding or removing a validator (or withdraws its pending vote)",
+)
+  .addParam("dir", "the network's directory (written by besu:new)")
+  .addParam("validator", "the validator's address")
+  .addFlag("add", "vote it in")
+  .addFlag("remove", "vote it out")
+  .addFlag("discard", "withdraw the pending votes for it")
+  .setAction(
+    async (args: { dir: string; validator: string; add: boolean; remove: boolean; discard: boolean }) => {
+      const chosen = [args.add && "add", args.remove && "remove", args.discard && "discard"].filter(Boolean);
+      if (chosen.length !== 1) throw new Error("vote: give exactly one of --add, --remove, --discard");
+      const voters = await voteValidator(
+        await readNetworkFile(args.dir),
+        args.validator,
+        chosen[0] as "add" | "remove" | "discard",
+      );
+      console.log(
+        `${chosen[0]} ${args.validator}: proposed on ${voters.join(", ")}; it takes effect once more than half of the validators agree, before the next epoch transition`,
+      );
+      return voters;
+    },
+  );
