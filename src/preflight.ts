@@ -14,6 +14,10 @@ export interface PreflightOptions {
   largestContractBytes: number;
   /** The suite's deploy transactions (creation code and constructor arguments), estimated on the chain. */
   deploys: Array<{ name: string; data: string }>;
+  /** The gas price the deploy will send (the network's configured `gasPrice`); undefined: the node's own. */
+  deployGasPrice?: bigint;
+  /** Every account the deploy parameters give a role: each must be allowed to transact too. */
+  roleAccounts?: Array<{ field: string; address: string }>;
 }
 
 // Cancun opcodes in init code: TSTORE 1 at slot 0, TLOAD it, add BLOBBASEFEE, return the word.
@@ -35,9 +39,10 @@ async function attempt<T>(call: () => Promise<T>): Promise<{ value?: T; error?: 
 }
 
 /**
- * Checks that a chain can take the suite: chain id, gas price (zero accepted or deployer funded), the EVM
- * version (Cancun opcodes run), the contract size limit, the block gas limit, and that the deployer may
- * transact. Each failing row says what to change.
+ * Checks that a chain can take the suite: chain id, the gas price the deploy offers against the node's
+ * (and the deployer's funds), the EVM version (Cancun opcodes run), the contract size limit, the block gas
+ * limit, that the deployer may transact, and — where the node exposes PERM — that the deployer and every
+ * role account are on its accounts allowlist. Each failing row says what to change.
  */
 export async function runPreflight(provider: Provider, o: PreflightOptions): Promise<PreflightRow[]> {
   const rows: PreflightRow[] = [];
@@ -52,18 +57,22 @@ export async function runPreflight(provider: Provider, o: PreflightOptions): Pro
   });
 
   const rpc = provider as unknown as JsonRpcApiProvider;
-  const gasPrice = BigInt(await rpc.send("eth_gasPrice", []));
+  // Besu answers eth_gasPrice with at least its min-gas-price: the least a transaction may offer.
+  const nodePrice = BigInt(await rpc.send("eth_gasPrice", []));
+  const sent = o.deployGasPrice ?? nodePrice;
   const balance = await provider.getBalance(o.deployer);
-  const gasOk = gasPrice === 0n || balance > 0n;
+  const priceOk = sent >= nodePrice;
+  const fundsOk = sent === 0n || balance > 0n;
   rows.push({
     check: "gas price",
-    ok: gasOk,
-    detail:
-      gasPrice === 0n
-        ? "zero gas price accepted"
-        : gasOk
-          ? `gas price ${gasPrice}, deployer funded (${balance} wei)`
-          : `gas price ${gasPrice} and the deployer has no funds: set min-gas-price=0 (and zeroBaseFee) or fund ${o.deployer}`,
+    ok: priceOk && fundsOk,
+    detail: !priceOk
+      ? `the deploy offers ${sent} wei per gas, the node asks at least ${nodePrice} (its min-gas-price): set BESU_GAS_PRICE to ${nodePrice}, or min-gas-price=0 on every node`
+      : !fundsOk
+        ? `the deploy offers ${sent} wei per gas and the deployer has no funds: set min-gas-price=0 (and zeroBaseFee) or fund ${o.deployer}`
+        : sent === 0n
+          ? `the deploy offers 0 wei per gas and the node accepts it (eth_gasPrice ${nodePrice})`
+          : `the deploy offers ${sent} wei per gas (node asks ${nodePrice}); deployer funded (${balance} wei)`,
   });
 
   const cancun = await attempt(() => provider.call({ from: o.deployer, data: CANCUN_PROBE }));
@@ -73,7 +82,7 @@ export async function runPreflight(provider: Provider, o: PreflightOptions): Pro
     detail:
       cancun.value !== undefined
         ? "TSTORE, TLOAD and BLOBBASEFEE run"
-        : `Cancun opcodes fail (${cancun.error}): set shanghaiTime: 0 and cancunTime: 0 in the genesis`,
+        : `Cancun opcodes fail (${cancun.error}): a new chain needs shanghaiTime: 0 and cancunTime: 0 in its genesis; a running chain needs cancunTime set to a future timestamp in every node's genesis, and every node restarted before then`,
   });
 
   const size = await attempt(() =>
@@ -117,5 +126,27 @@ export async function runPreflight(provider: Provider, o: PreflightOptions): Pro
         ? `${o.deployer} can send`
         : `${o.deployer} cannot send (${transact.error}): add it to the accounts allowlist (perm_addAccountsToAllowlist)`,
   });
+
+  // eth_estimateGas ignores Besu's accounts allowlist: read the list itself where the node exposes PERM.
+  const accounts = [{ field: "deployer", address: o.deployer }, ...(o.roleAccounts ?? [])];
+  const allowlist = await attempt(async () => (await rpc.send("perm_getAccountsAllowlist", [])) as string[]);
+  if (allowlist.value === undefined) {
+    rows.push({
+      check: "accounts allowlist",
+      ok: true,
+      detail: `cannot be checked: the node does not answer perm_getAccountsAllowlist (${allowlist.error}); make sure the deployer and every role account are on every node's allowlist`,
+    });
+  } else {
+    const listed = new Set(allowlist.value.map((a) => a.toLowerCase()));
+    const missing = accounts.filter((a) => !listed.has(a.address.toLowerCase()));
+    rows.push({
+      check: "accounts allowlist",
+      ok: missing.length === 0,
+      detail:
+        missing.length === 0
+          ? `the deployer and ${accounts.length - 1} role account(s) are on the node's allowlist`
+          : `not on the node's allowlist: ${missing.map((m) => `${m.field} ${m.address}`).join(", ")}; add each on every node (npx hardhat besu:member --dir <network> --account <address>)`,
+    });
+  }
   return rows;
 }

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
 import { createServer } from "node:net";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
@@ -45,6 +46,38 @@ async function startChain(
 
 const row = (rows: PreflightRow[], check: string) => rows.find((r) => r.check === check)!;
 
+/**
+ * A JSON-RPC proxy in front of anvil that answers `perm_getAccountsAllowlist` as a Besu node with local
+ * permissioning would (anvil has no PERM API), and passes every other call (single or batched) on.
+ */
+async function permStub(upstream: string, allowlist: string[]) {
+  const answer = async (call: { id: number; method: string }) =>
+    call.method === "perm_getAccountsAllowlist"
+      ? { jsonrpc: "2.0", id: call.id, result: allowlist }
+      : (
+          await fetch(upstream, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(call),
+          })
+        ).json();
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", async () => {
+      const parsed = JSON.parse(body);
+      const reply = Array.isArray(parsed) ? await Promise.all(parsed.map(answer)) : await answer(parsed);
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(reply));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
 describe("preflight (needs the real, uninstrumented bytecode)", function () {
   const chains: ChildProcess[] = [];
   after(function () {
@@ -53,19 +86,36 @@ describe("preflight (needs the real, uninstrumented bytecode)", function () {
 
   async function preflightOn(
     args: (port: number) => string[],
-    options: { expectedChainId?: bigint; deployer?: string } = {},
+    options: {
+      expectedChainId?: bigint;
+      deployer?: string;
+      deployGasPrice?: bigint;
+      roleAccounts?: Array<{ field: string; address: string }>;
+      /** Put a stub of Besu's PERM API in front of the chain, answering with this accounts allowlist. */
+      allowlist?: string[];
+    } = {},
   ) {
-    const { child, provider } = await startChain(args);
+    const { child, provider: direct } = await startChain(args);
     chains.push(child);
+    const stub = options.allowlist
+      ? await permStub(direct._getConnection().url, options.allowlist)
+      : undefined;
+    const provider = stub
+      ? new JsonRpcProvider(stub.url, undefined, { staticNetwork: true, cacheTimeout: -1 })
+      : direct;
     const deployer = options.deployer ?? DEPLOYER;
     try {
       return await runPreflight(provider, {
         expectedChainId: options.expectedChainId ?? BigInt(ZONCOIN_CHAIN_ID),
         deployer,
+        deployGasPrice: options.deployGasPrice,
+        roleAccounts: options.roleAccounts,
         ...(await suiteFootprint(hre, deployer)),
       });
     } finally {
       provider.destroy();
+      direct.destroy();
+      await stub?.close();
     }
   }
 
@@ -120,5 +170,61 @@ describe("preflight (needs the real, uninstrumented bytecode)", function () {
       ok: false,
       detail: "node says 202611, the configuration 1337: fix the network's chainId or the genesis",
     });
+  });
+
+  it("says plainly when the accounts allowlist cannot be checked (no PERM API)", async function () {
+    const rows = await preflightOn((port) => BESU_LOCAL.anvilArgs(port));
+    expect(row(rows, "accounts allowlist")).to.deep.include({ ok: true });
+    expect(row(rows, "accounts allowlist").detail).to.match(
+      /^cannot be checked: the node does not answer perm_getAccountsAllowlist/,
+    );
+  });
+
+  it("refuses a deployer the node's accounts allowlist does not hold, although eth_estimateGas passes", async function () {
+    const rows = await preflightOn((port) => BESU_LOCAL.anvilArgs(port), { allowlist: [] });
+    expect([row(rows, "deployer may transact").ok, row(rows, "accounts allowlist").ok]).to.deep.equal([
+      true,
+      false,
+    ]);
+    expect(row(rows, "accounts allowlist").detail).to.contain(
+      `not on the node's allowlist: deployer ${DEPLOYER}`,
+    );
+  });
+
+  it("names each role account of the deploy parameters missing from the allowlist", async function () {
+    const pauser = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    const rows = await preflightOn((port) => BESU_LOCAL.anvilArgs(port), {
+      allowlist: [DEPLOYER.toLowerCase()],
+      roleAccounts: [{ field: "pauser", address: pauser }],
+    });
+    expect(row(rows, "accounts allowlist")).to.deep.include({ ok: false });
+    expect(row(rows, "accounts allowlist").detail).to.contain(
+      `not on the node's allowlist: pauser ${pauser}`,
+    );
+  });
+
+  it("passes the allowlist check when the deployer and every role account are listed", async function () {
+    const pauser = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    const rows = await preflightOn((port) => BESU_LOCAL.anvilArgs(port), {
+      allowlist: [DEPLOYER, pauser],
+      roleAccounts: [{ field: "pauser", address: pauser }],
+    });
+    expect(row(rows, "accounts allowlist")).to.deep.equal({
+      check: "accounts allowlist",
+      ok: true,
+      detail: "the deployer and 1 role account(s) are on the node's allowlist",
+    });
+  });
+
+  it("fails the gas-price check when the deploy offers less than the node's minimum, naming both", async function () {
+    const priced = (port: number) => [
+      ...["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(ZONCOIN_CHAIN_ID)],
+      ...["--gas-price", "1000000000", "--block-base-fee-per-gas", "1000000000"],
+    ];
+    const rows = await preflightOn(priced, { deployGasPrice: 0n });
+    expect(row(rows, "gas price")).to.deep.include({ ok: false });
+    expect(row(rows, "gas price").detail).to.match(
+      /^the deploy offers 0 wei per gas, the node asks at least [0-9]+ \(its min-gas-price\): set BESU_GAS_PRICE/,
+    );
   });
 });
