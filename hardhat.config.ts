@@ -11,6 +11,7 @@ import "./tasks/redemption";
 import "./tasks/rewards";
 import "./tasks/token";
 import "./tasks/status";
+import "./tasks/safe";
 import { installErrorHandling } from "./tasks/context";
 
 // Every task above fails with one decoded sentence and exit code 1 (a stack only with --verbose or DEBUG).

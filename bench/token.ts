@@ -1,5 +1,5 @@
 import { ethers } from "hardhat";
-import { signPermit } from "../src";
+import { signPermit, PERMIT_VRS } from "../src";
 import { ROLES } from "../src";
 import { measure, type BenchResults } from "./lib";
 
@@ -29,7 +29,15 @@ export async function benchToken(results: BenchResults): Promise<void> {
     await measure(
       results,
       `${label}.permit`,
-      t.permit(permit.owner, permit.spender, permit.value, permit.deadline, permit.v, permit.r, permit.s),
+      t.getFunction(PERMIT_VRS)(
+        permit.owner,
+        permit.spender,
+        permit.value,
+        permit.deadline,
+        permit.v,
+        permit.r,
+        permit.s,
+      ),
     );
   }
 }

@@ -69,6 +69,8 @@ const HINTS: Record<string, Hint> = {
     `account ${a.account} is already ${a.frozen === "true" ? "frozen" : "not frozen"}; nothing to change`,
   ZonCoinAllowlistUnchanged: (a) =>
     `account ${a.account} is already ${a.allowed === "true" ? "on" : "off"} the allowlist; nothing to change`,
+  ZonCoinInvalidPermitSignature: (a) =>
+    `the permit signature is not ${a.owner}'s (neither its key's nor accepted by its wallet through ERC-1271); sign it again as the owner`,
   ZonCoinMinterAlreadyConfigured: (a) =>
     `${a.minter} is already a minter (allowance ${a.allowance}); use increaseMinterAllowance or decreaseMinterAllowance`,
   // RewardDistributor

@@ -17,3 +17,4 @@ export * from "./errors";
 export * from "./events";
 export * from "./besu/options";
 export * from "./besu/operate";
+export * from "./safe";

@@ -11,6 +11,13 @@ export const PERMIT_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
+/**
+ * ZonCoin overloads `permit`: ERC-2612's (v, r, s) and one taking the signature as bytes (contract
+ * wallets, ERC-1271). Call either by its full signature.
+ */
+export const PERMIT_VRS = "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)";
+export const PERMIT_BYTES = "permit(address,address,uint256,uint256,bytes)";
+
 /** The parts of an ERC-20 with ERC-2612 and ERC-5267 that signing a permit needs. */
 export interface PermitToken {
   getAddress(): Promise<string>;
@@ -58,4 +65,37 @@ export async function signPermit(
   });
   const { v, r, s } = Signature.from(signature);
   return { owner: ownerAddress, spender, value, deadline, v, r, s };
+}
+
+/** A permit whose signature is bytes: for the `permit` overload that contract wallets can use. */
+export interface BytesPermit {
+  owner: string;
+  spender: string;
+  value: bigint;
+  deadline: bigint;
+  signature: string;
+}
+
+/**
+ * Signs a permit for `owner`, an account that may be a contract wallet: `signer` signs the EIP-712
+ * digest, which the wallet accepts through ERC-1271 (a Safe asks its owners for exactly this message).
+ * Submit it with the `PERMIT_BYTES` overload.
+ */
+export async function signBytesPermit(
+  token: PermitToken,
+  owner: string,
+  signer: Signer,
+  spender: string,
+  value: bigint,
+  deadline: bigint,
+): Promise<BytesPermit> {
+  const nonce = await token.nonces(owner);
+  const signature = await signer.signTypedData(await readDomain(token), PERMIT_TYPES, {
+    owner,
+    spender,
+    value,
+    nonce,
+    deadline,
+  });
+  return { owner, spender, value, deadline, signature };
 }

@@ -29,6 +29,8 @@ interface IZonCoin {
     error ZonCoinFrozenUnchanged(address account, bool frozen);
     /// @notice The account's allowlist flag is already `allowed`.
     error ZonCoinAllowlistUnchanged(address account, bool allowed);
+    /// @notice The permit signature is not `owner`'s: not its ECDSA signature, nor accepted by it (ERC-1271).
+    error ZonCoinInvalidPermitSignature(address owner);
     /// @notice `minter` is already a minter: change its allowance with increase/decrease, never by overwrite.
     error ZonCoinMinterAlreadyConfigured(address minter, uint256 allowance);
 
@@ -48,6 +50,18 @@ interface IZonCoin {
     event AllowlistModeSet(bool enabled);
     /// @notice `amount` of `token` held by this contract by mistake was sent to `to`.
     event TokensRescued(address indexed token, address indexed to, uint256 amount);
+
+    // ---------------------------------------------------------------- permit
+
+    /// @notice ERC-2612 permit with the signature as bytes, so that contract wallets (Safe multisigs) can
+    /// sign: an EOA's 65-byte signature is checked with ECDSA, a contract owner's with ERC-1271
+    /// `isValidSignature`, as Circle's FiatToken v2.2 does. Same EIP-712 Permit type and nonces as `permit`.
+    /// @param owner The holder whose allowance is set.
+    /// @param spender The spender.
+    /// @param value The allowance.
+    /// @param deadline Unix time after which the signature is refused.
+    /// @param signature The owner's signature (65 bytes for an EOA; whatever its wallet accepts otherwise).
+    function permit(address owner, address spender, uint256 value, uint256 deadline, bytes calldata signature) external;
 
     // ---------------------------------------------------------------- minting
 

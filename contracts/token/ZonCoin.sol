@@ -8,6 +8,7 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IZonCoin} from "../interfaces/IZonCoin.sol";
 
 /// @title ZonCoin (ZON)
@@ -31,6 +32,10 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     /// @notice Freezes accounts and manages the holder allowlist.
     bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
+    // ERC-2612's Permit type, as OpenZeppelin's ERC20Permit signs it (its constant is private there).
+    bytes32 private constant PERMIT_TYPEHASH = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    );
 
     struct Account {
         uint128 balance;
@@ -76,6 +81,26 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
     /// @inheritdoc ERC20
     function balanceOf(address account) public view override returns (uint256) {
         return _accounts[account].balance;
+    }
+
+    // ------------------------------------------------------------------ permit for contract wallets
+
+    /// @inheritdoc IZonCoin
+    function permit(
+        address owner,
+        address spender,
+        uint256 value,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        if (block.timestamp > deadline) revert ERC2612ExpiredSignature(deadline);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(PERMIT_TYPEHASH, owner, spender, value, _useNonce(owner), deadline))
+        );
+        // An EOA's 65-byte signature, or an ERC-1271 contract wallet's (a Safe) answer for `digest`.
+        if (!SignatureChecker.isValidSignatureNow(owner, digest, signature))
+            revert ZonCoinInvalidPermitSignature(owner);
+        _approve(owner, spender, value);
     }
 
     // ------------------------------------------------------------------ minting

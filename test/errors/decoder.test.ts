@@ -1,7 +1,7 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { decodeRevertData, describeError, hasHint, suiteErrors } from "../../src";
+import { decodeRevertData, describeError, hasHint, suiteErrors, PERMIT_VRS } from "../../src";
 import { ONE_ZON, zonCoinFixture } from "../helpers/fixtures";
 
 async function refusal(promise: Promise<unknown>): Promise<unknown> {
@@ -42,7 +42,15 @@ describe("error decoder", function () {
     const { token, alice, bob } = await loadFixture(zonCoinFixture);
     const deadline = BigInt(await time.latest()) - 1n;
     const error = await refusal(
-      token.permit(alice.address, bob.address, 1n, deadline, 27, ethers.ZeroHash, ethers.ZeroHash),
+      token.getFunction(PERMIT_VRS)(
+        alice.address,
+        bob.address,
+        1n,
+        deadline,
+        27,
+        ethers.ZeroHash,
+        ethers.ZeroHash,
+      ),
     );
     expect(describeError(error)).to.contain(
       `the permit expired at ${new Date(Number(deadline) * 1000).toISOString().replace(".000Z", "Z")}`,

@@ -2,7 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { Signature } from "ethers";
 import { ethers } from "hardhat";
-import { PERMIT_TYPES, readDomain, signPermit } from "../../src";
+import { PERMIT_TYPES, readDomain, signPermit, PERMIT_VRS } from "../../src";
 import { ADMIN_DELAY, ONE_ZON, zonCoinFixture } from "../helpers/fixtures";
 
 describe("ZonCoin permit (ERC-2612) and EIP-712 domain", function () {
@@ -35,14 +35,22 @@ describe("ZonCoin permit (ERC-2612) and EIP-712 domain", function () {
   it("sets the allowance from a valid permit", async function () {
     const { token, alice, bob, outsider, deadline } = await loadFixture(fixture);
     const p = await signPermit(token, alice, bob.address, 5n * ONE_ZON, deadline);
-    await token.connect(outsider).permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s);
+    await token.connect(outsider).getFunction(PERMIT_VRS)(
+      p.owner,
+      p.spender,
+      p.value,
+      p.deadline,
+      p.v,
+      p.r,
+      p.s,
+    );
     expect(await token.allowance(alice.address, bob.address)).to.equal(5n * ONE_ZON);
   });
 
   it("emits Approval and increments the nonce on a valid permit", async function () {
     const { token, alice, bob, deadline } = await loadFixture(fixture);
     const p = await signPermit(token, alice, bob.address, 5n, deadline);
-    await expect(token.permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s))
+    await expect(token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s))
       .to.emit(token, "Approval")
       .withArgs(alice.address, bob.address, 5n);
     expect(await token.nonces(alice.address)).to.equal(1n);
@@ -52,7 +60,7 @@ describe("ZonCoin permit (ERC-2612) and EIP-712 domain", function () {
     const { token, alice, bob, deadline } = await loadFixture(fixture);
     const p = await signPermit(token, alice, bob.address, 5n, deadline);
     await time.increaseTo(deadline + 1n);
-    await expect(token.permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s))
+    await expect(token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s))
       .to.be.revertedWithCustomError(token, "ERC2612ExpiredSignature")
       .withArgs(deadline);
   });
@@ -63,7 +71,7 @@ describe("ZonCoin permit (ERC-2612) and EIP-712 domain", function () {
     const { v, r, s } = Signature.from(
       await carol.signTypedData(await readDomain(token), PERMIT_TYPES, message),
     );
-    await expect(token.permit(alice.address, bob.address, 5n, deadline, v, r, s))
+    await expect(token.getFunction(PERMIT_VRS)(alice.address, bob.address, 5n, deadline, v, r, s))
       .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
       .withArgs(carol.address, alice.address);
   });
@@ -71,9 +79,9 @@ describe("ZonCoin permit (ERC-2612) and EIP-712 domain", function () {
   it("rejects a replayed permit because the nonce moved on", async function () {
     const { token, alice, bob, deadline } = await loadFixture(fixture);
     const p = await signPermit(token, alice, bob.address, 5n, deadline);
-    await token.permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s);
+    await token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s);
     await expect(
-      token.permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s),
+      token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s),
     ).to.be.revertedWithCustomError(token, "ERC2612InvalidSigner");
   });
 
@@ -82,7 +90,7 @@ describe("ZonCoin permit (ERC-2612) and EIP-712 domain", function () {
     const domain = { ...(await readDomain(token)), chainId: 1n };
     const p = await signPermit(token, alice, bob.address, 5n, deadline, { domain });
     await expect(
-      token.permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s),
+      token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s),
     ).to.be.revertedWithCustomError(token, "ERC2612InvalidSigner");
   });
 
@@ -91,7 +99,7 @@ describe("ZonCoin permit (ERC-2612) and EIP-712 domain", function () {
     const other = await ethers.deployContract("ZonCoin", [admin.address, ADMIN_DELAY, 0n]);
     const p = await signPermit(other, alice, bob.address, 5n, deadline);
     await expect(
-      token.permit(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s),
+      token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s),
     ).to.be.revertedWithCustomError(token, "ERC2612InvalidSigner");
   });
 });
