@@ -18,3 +18,4 @@ export * from "./events";
 export * from "./besu/options";
 export * from "./besu/operate";
 export * from "./safe";
+export * from "./fastsign";

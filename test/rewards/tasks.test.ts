@@ -131,6 +131,21 @@ describe("reward tasks", function () {
     );
   });
 
+  it("signs with configured keys (the fast signer) bundles the distributor accepts", async function () {
+    const f = await loadFixture(taskFixture);
+    // Hardhat's well-known test key #8: one of the fixture's attestors.
+    process.env.ATTESTOR_KEYS = "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97";
+    try {
+      const args = signArgs(f);
+      delete (args as { attestorAccounts?: string }).attestorAccounts;
+      await run("rewards:sign", args);
+      const totals = await run<{ claimed: number }>("rewards:submit", { bundle: args.out, batchSize: 100 });
+      expect(totals.claimed).to.equal(3);
+    } finally {
+      delete process.env.ATTESTOR_KEYS;
+    }
+  });
+
   it("signs a usage file and submits it, minting each reward once", async function () {
     const f = await loadFixture(taskFixture);
     const { token, alice, bob, carol } = f;
