@@ -72,6 +72,25 @@ echo "the resumed deploy reached the same addresses"
 echo "--- 3. the demo against the local chain, twice: a chain that already ran it gets new ids and epochs"
 timeout 600 npm run demo --silent -- --network besuLocal
 timeout 600 npm run demo --silent -- --network besuLocal
+echo "--- 4. the README walkthrough's commands, as written, on the same chain"
+work_dir=$(mktemp -d)
+hh() { timeout 300 npx hardhat "$@" --network besuLocal; }
+hh zon:status >/dev/null
+hh rewards:policy --period 202701 --rates compute=500,storage=300 --budget 100000
+hh rewards:sign --usage docs/examples/usage.csv --out "$work_dir/bundle.json" --deadline 1900000000
+hh rewards:submit --bundle "$work_dir/bundle.json"
+request=$(hh redeem:request --sku 1 --quantity 2 --max-price 20 --delivery-ref acme-prod --from 11 |
+  sed -n 's/^request \([0-9]*\):.*/\1/p')
+[ -n "$request" ] || { echo "redeem:request printed no request id"; exit 1; }
+hh redeem:worker --ledger "$work_dir/ledger.jsonl" --skus 1 --confirmations 0 --once
+hh redeem:show --id "$request" --ledger "$work_dir/ledger.jsonl" | grep -q "fulfilled" ||
+  { echo "request $request is not fulfilled"; exit 1; }
+if hh rewards:submit --bundle "$work_dir/bundle.json" 2>"$work_dir/err"; then
+  echo "re-submitting a landed bundle should fail"; exit 1
+fi
+grep -q "nothing could be claimed" "$work_dir/err" || { echo "unexpected error: $(cat "$work_dir/err")"; exit 1; }
+rm -rf "$work_dir"
+
 stop_chain
 if curl -sf -X POST -H 'content-type: application/json' \
   --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' http://127.0.0.1:8545 >/dev/null; then
