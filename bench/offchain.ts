@@ -6,7 +6,14 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { keccak256, toBeHex, Wallet, zeroPadValue } from "ethers";
-import { AttestationSigner, CATEGORIES, rewardDomain, signAttestation, ZONCOIN_CHAIN_ID } from "../src";
+import {
+  AttestationSigner,
+  CATEGORIES,
+  rewardDomain,
+  signAttestation,
+  ZONCOIN_CHAIN_ID,
+  type UsageAttestation,
+} from "../src";
 import type { BenchResults } from "./lib";
 
 const SIGNATURES = 300;
@@ -31,6 +38,19 @@ async function writeUsageFile(file: string, records: number): Promise<void> {
   await once(out, "finish");
 }
 
+/** The bench's attestation number `i`, to `beneficiary`. */
+function attestationNumber(i: number, beneficiary: string): UsageAttestation {
+  return {
+    beneficiary,
+    customerId: keccak256(toBeHex(i, 32)),
+    period: 202611,
+    category: i % CATEGORIES.length,
+    usageCents: BigInt(1_000 + i),
+    id: BigInt(i),
+    deadline: 2_000_000_000n,
+  };
+}
+
 /**
  * Attestation signatures per second on one core (ethers' signTypedData, and the fast signer that
  * rewards:sign uses with configured keys), and a one-million-record epoch build in a child process.
@@ -39,32 +59,17 @@ export async function benchOffchain(results: BenchResults): Promise<void> {
   const signer = Wallet.createRandom();
   const domain = rewardDomain(BigInt(ZONCOIN_CHAIN_ID), "0x000000000000000000000000000000000000dEaD");
   const started = process.hrtime.bigint();
-  for (let i = 0; i < SIGNATURES; i++) {
-    await signAttestation(signer, domain, {
-      beneficiary: signer.address,
-      customerId: keccak256(toBeHex(i, 32)),
-      period: 202611,
-      category: i % CATEGORIES.length,
-      usageCents: BigInt(1_000 + i),
-      id: BigInt(i),
-      deadline: 2_000_000_000n,
-    });
-  }
+  for (let i = 0; i < SIGNATURES; i++)
+    await signAttestation(signer, domain, attestationNumber(i, signer.address));
   results.offchain.signTypedDataPerSecond = Math.round(
     SIGNATURES / (Number(process.hrtime.bigint() - started) / 1e9),
   );
 
   // The production path (rewards:sign with configured keys): precomputed hashes, native secp256k1.
   const fast = new AttestationSigner(signer.privateKey, domain);
-  const attestations = Array.from({ length: FAST_SIGNATURES }, (_, i) => ({
-    beneficiary: signer.address,
-    customerId: keccak256(toBeHex(i, 32)),
-    period: 202611,
-    category: i % CATEGORIES.length,
-    usageCents: BigInt(1_000 + i),
-    id: BigInt(i),
-    deadline: 2_000_000_000n,
-  }));
+  const attestations = Array.from({ length: FAST_SIGNATURES }, (_, i) =>
+    attestationNumber(i, signer.address),
+  );
   const fastStarted = process.hrtime.bigint();
   for (const a of attestations) fast.sign(a);
   results.offchain.signPerSecond = Math.round(

@@ -1,5 +1,5 @@
 import { ethers } from "hardhat";
-import { signPermit, PERMIT_VRS } from "../src";
+import { signPermit, submitPermit } from "../src";
 import { ROLES } from "../src";
 import { measure, type BenchResults } from "./lib";
 
@@ -26,18 +26,6 @@ export async function benchToken(results: BenchResults): Promise<void> {
     await measure(results, `${label}.transferToNew`, t.connect(holder).transfer(fresh[0].address, UNIT));
     await measure(results, `${label}.mint`, t.mint(existing.address, UNIT));
     const permit = await signPermit(t, holder, spender.address, UNIT, FAR_FUTURE);
-    await measure(
-      results,
-      `${label}.permit`,
-      t.getFunction(PERMIT_VRS)(
-        permit.owner,
-        permit.spender,
-        permit.value,
-        permit.deadline,
-        permit.v,
-        permit.r,
-        permit.s,
-      ),
-    );
+    await measure(results, `${label}.permit`, submitPermit(t, permit));
   }
 }

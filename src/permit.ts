@@ -1,4 +1,4 @@
-import { Signature, type Signer, type TypedDataDomain, type TypedDataField } from "ethers";
+import { Signature, type BaseContract, type Signer, type TypedDataDomain, type TypedDataField } from "ethers";
 
 /** ERC-2612 `Permit` struct, as OpenZeppelin's ERC20Permit hashes it. */
 export const PERMIT_TYPES: Record<string, TypedDataField[]> = {
@@ -98,4 +98,9 @@ export async function signBytesPermit(
     deadline,
   });
   return { owner, spender, value, deadline, signature };
+}
+
+/** Sends a signed ERC-2612 permit through ZonCoin's (v, r, s) overload, from whoever `token` is connected to. */
+export function submitPermit(token: Pick<BaseContract, "getFunction">, p: SignedPermit) {
+  return token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s);
 }

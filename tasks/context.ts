@@ -5,7 +5,7 @@ import { getAddress, isAddress, parseUnits, Wallet, type Signer } from "ethers";
 import { task, vars } from "hardhat/config";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import { loadParameters } from "../deploy/parameters";
-import { describeError, isLocalNode, parseAddress, readDeployment, type Deployment } from "../src";
+import { describeError, isLocalNode, parseAddress, readDeployment, ROLES, type Deployment } from "../src";
 
 /*
  * What every ZonCoin task shares. A task is declared with `zonTask`; `installErrorHandling` (called once
@@ -246,6 +246,20 @@ export async function signerFor(
   }
   return signer;
 }
+
+/** The roles tasks need: what a sentence calls them, their ids, and the deploy parameter naming the holder. */
+export const ROLE = {
+  policyOfficer: { title: "policy officer", role: ROLES.POLICY, parameter: "rewards.policyOfficer" },
+  catalogueManager: {
+    title: "catalogue manager",
+    role: ROLES.CATALOGUE,
+    parameter: "redemption.catalogueManager",
+  },
+  fulfiller: { title: "fulfiller", role: ROLES.FULFILLER, parameter: "redemption.fulfiller" },
+  pauser: { title: "pauser", role: ROLES.PAUSER, parameter: "pauser" },
+  compliance: { title: "compliance officer", role: ROLES.COMPLIANCE, parameter: "compliance" },
+  minterAdmin: { title: "minter admin", role: ROLES.MINTER_ADMIN, parameter: "governance" },
+} as const;
 
 /** Role names `--from` accepts, and where the deploy parameters name their holder. */
 const PARAMETER_OF: Record<string, string> = {

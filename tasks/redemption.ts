@@ -1,5 +1,5 @@
 import { types } from "hardhat/config";
-import { dateOf, eventsFromBlock, signerFor, suiteAddress, zonTask } from "./context";
+import { dateOf, eventsFromBlock, signerFor, suiteAddress, zonTask, ROLE } from "./context";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync } from "node:fs";
 import { formatUnits, id as keccakOfText, parseUnits, type EventLog } from "ethers";
@@ -11,7 +11,6 @@ import {
   redeemWithPermit,
   queryInChunks,
   requestFromEvent,
-  ROLES,
   runWorkerLoop,
   SKU_KINDS,
   type RoundReport,
@@ -67,12 +66,7 @@ zonTask("catalogue:set", "Lists or changes a SKU of the redemption catalogue")
       hre,
     ) => {
       const gateway = await gatewayAt(hre, args.gateway);
-      const manager = await signerFor(hre, args.from, {
-        title: "catalogue manager",
-        role: ROLES.CATALOGUE,
-        contract: gateway,
-        parameter: "redemption.catalogueManager",
-      });
+      const manager = await signerFor(hre, args.from, { ...ROLE.catalogueManager, contract: gateway });
       const kind = SKU_KINDS.indexOf(args.kind as (typeof SKU_KINDS)[number]);
       if (kind < 0)
         throw new Error(`kind: ${JSON.stringify(args.kind)} is not one of ${SKU_KINDS.join(", ")}`);
@@ -219,12 +213,7 @@ zonTask(
       hre,
     ) => {
       const gateway = await gatewayAt(hre, args.gateway);
-      const fulfiller = await signerFor(hre, args.from, {
-        title: "fulfiller",
-        role: ROLES.FULFILLER,
-        contract: gateway,
-        parameter: "redemption.fulfiller",
-      });
+      const fulfiller = await signerFor(hre, args.from, { ...ROLE.fulfiller, contract: gateway });
       const log = (message: string) => console.log(`  ${message}`);
       const worker = new FulfilmentWorker({
         gateway: gateway.connect(fulfiller),

@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { types } from "hardhat/config";
-import { configValue, isLocalChain, signerFor, suiteAddress, zonTask } from "./context";
+import { configValue, isLocalChain, signerFor, suiteAddress, zonTask, ROLE } from "./context";
 import { loadParameters } from "../deploy/parameters";
 import type { RewardDistributor } from "../typechain-types";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -169,12 +169,7 @@ zonTask("rewards:policy", "Publishes a billing period's cashback rates and mint 
       hre,
     ) => {
       const distributor = await distributorAt(hre, args.distributor);
-      const officer = await signerFor(hre, args.from, {
-        title: "policy officer",
-        role: ROLES.POLICY,
-        contract: distributor,
-        parameter: "rewards.policyOfficer",
-      });
+      const officer = await signerFor(hre, args.from, { ...ROLE.policyOfficer, contract: distributor });
       const packed = packRates(parseRates(args.rates, parseCategory));
       const period = Number(wholeArg("period", args.period));
       const receipt = await (
@@ -509,12 +504,7 @@ zonTask(
   .addOptionalParam("from", "account to send from: index, address, or name (default: the policy officer)")
   .setAction(async (args: { distributor?: string; period: string; budget: string; from?: string }, hre) => {
     const distributor = await distributorAt(hre, args.distributor);
-    const officer = await signerFor(hre, args.from, {
-      title: "policy officer",
-      role: ROLES.POLICY,
-      contract: distributor,
-      parameter: "rewards.policyOfficer",
-    });
+    const officer = await signerFor(hre, args.from, { ...ROLE.policyOfficer, contract: distributor });
     const period = Number(wholeArg("period", args.period));
     const receipt = await (
       await distributor.connect(officer).raiseBudget(period, wholeArg("budget", args.budget))

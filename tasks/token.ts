@@ -1,7 +1,7 @@
 import { formatUnits } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { parseAddress, ROLES } from "../src";
-import { parseZon, signerFor, suiteAddress, zonTask } from "./context";
+import { parseAddress } from "../src";
+import { parseZon, signerFor, suiteAddress, zonTask, ROLE } from "./context";
 
 /*
  * The token and the suite's operations: pause and unpause each contract, freeze and unfreeze, the holder
@@ -39,12 +39,7 @@ for (const [name, paused] of [
         );
       const address = await suiteAddress(hre, kind, "address", args.address);
       const contract = await hre.ethers.getContractAt("ZonCoin", address); // pause, unpause, paused, hasRole
-      const pauser = await signerFor(hre, args.from, {
-        title: "pauser",
-        role: ROLES.PAUSER,
-        contract,
-        parameter: "pauser",
-      });
+      const pauser = await signerFor(hre, args.from, { ...ROLE.pauser, contract });
       if ((await contract.paused()) === paused)
         throw new Error(`contract: the ${args.contract} is already ${paused ? "paused" : "running"}`);
       const receipt = await (
@@ -65,12 +60,7 @@ for (const [name, frozen] of [
     .setAction(async (args: { account: string; token?: string; from?: string }, hre) => {
       const token = await tokenAt(hre, args.token);
       const account = parseAddress("account", args.account);
-      const officer = await signerFor(hre, args.from, {
-        title: "compliance officer",
-        role: ROLES.COMPLIANCE,
-        contract: token,
-        parameter: "compliance",
-      });
+      const officer = await signerFor(hre, args.from, { ...ROLE.compliance, contract: token });
       const receipt = await (await token.connect(officer).setFrozen(account, frozen)).wait();
       console.log(`${account} ${frozen ? "frozen" : "unfrozen"} in ${receipt?.hash}`);
     });
@@ -84,12 +74,7 @@ zonTask("zon:allowlist", "Adds an account to the holder allowlist, or removes it
   .setAction(async (args: { account: string; remove: boolean; token?: string; from?: string }, hre) => {
     const token = await tokenAt(hre, args.token);
     const account = parseAddress("account", args.account);
-    const officer = await signerFor(hre, args.from, {
-      title: "compliance officer",
-      role: ROLES.COMPLIANCE,
-      contract: token,
-      parameter: "compliance",
-    });
+    const officer = await signerFor(hre, args.from, { ...ROLE.compliance, contract: token });
     const receipt = await (await token.connect(officer).setAllowlisted(account, !args.remove)).wait();
     console.log(
       `${account} ${args.remove ? "removed from" : "added to"} the holder allowlist in ${receipt?.hash}`,
@@ -127,12 +112,7 @@ zonTask(
         throw new Error("minter: give exactly one of --allowance, --increase, --decrease, --remove");
       const token = await tokenAt(hre, args.token);
       const minter = parseAddress("minter", args.minter);
-      const admin = await signerFor(hre, args.from, {
-        title: "minter admin",
-        role: ROLES.MINTER_ADMIN,
-        contract: token,
-        parameter: "governance",
-      });
+      const admin = await signerFor(hre, args.from, { ...ROLE.minterAdmin, contract: token });
       const asAdmin = token.connect(admin);
       const tx = args.remove
         ? await asAdmin.removeMinter(minter)

@@ -1,26 +1,15 @@
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
-import { createServer } from "node:net";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
 import hre from "hardhat";
 import { suiteFootprint } from "../../deploy/preflight";
 import { BESU_LOCAL, runPreflight, ZONCOIN_CHAIN_ID, type PreflightRow } from "../../src";
+import { freePort } from "../helpers/net";
 
 const ANVIL = path.join(__dirname, "..", "..", "node_modules", ".bin", "anvil");
 const DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"; // funded by anvil's default mnemonic
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts anvil on a free loopback port with `args` and waits (bounded) until it answers. */
 async function startChain(

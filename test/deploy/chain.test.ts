@@ -2,19 +2,9 @@ import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
+import { freePort } from "../helpers/net";
 
 const ROOT = path.join(__dirname, "..", "..");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 /** Whether something accepts connections on the loopback port. */
 function listening(port: number): Promise<boolean> {

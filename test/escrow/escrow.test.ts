@@ -2,7 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
 import { ethers } from "hardhat";
-import { ROLES, signPermit, PERMIT_VRS } from "../../src";
+import { ROLES, signPermit, submitPermit } from "../../src";
 import { ONE_ZON } from "../helpers/fixtures";
 import {
   AMOUNTS,
@@ -159,15 +159,7 @@ describe("B2BEscrow", function () {
       await token.connect(buyer).approve(escrowAddress, 0n);
       const deadline = BigInt(await time.latest()) + 3_600n;
       const p = await signPermit(token, buyer, escrowAddress, 600n * ONE_ZON, deadline);
-      await token.connect(outsider).getFunction(PERMIT_VRS)(
-        p.owner,
-        p.spender,
-        p.value,
-        p.deadline,
-        p.v,
-        p.r,
-        p.s,
-      );
+      await submitPermit(token.connect(outsider), p);
       await expect(
         escrow.connect(buyer).createAndFundWithPermit(terms(), AMOUNTS, deadline, p.v, p.r, p.s),
       ).to.emit(escrow, "AgreementCreated");

@@ -1,9 +1,8 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
-import { ethers } from "hardhat";
 import { ROLES } from "../../src";
-import { ONE_ZON } from "../helpers/fixtures";
+import { ONE_ZON, strayTokens } from "../helpers/fixtures";
 import {
   AMOUNTS,
   ARBITRATION,
@@ -369,10 +368,7 @@ describe("B2BEscrow hardening", function () {
 
     it("rescues the whole balance of another token", async function () {
       const { escrow, admin, outsider } = await loadFixture(fundedFixture);
-      const other = await ethers.deployContract("ZonCoin", [admin.address, 0n, 0n]);
-      await other.grantRole(ROLES.MINTER_ADMIN, admin.address);
-      await other.configureMinter(admin.address, 5n);
-      await other.mint(await escrow.getAddress(), 5n);
+      const other = await strayTokens(admin, await escrow.getAddress(), 5n);
       await expect(
         escrow.connect(admin).rescueERC20(await other.getAddress(), outsider.address, 5n),
       ).to.changeTokenBalance(other, outsider, 5n);

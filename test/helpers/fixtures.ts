@@ -22,3 +22,12 @@ export async function zonCoinFixture() {
   await token.connect(minter).mint(bob.address, 1_000n * ONE_ZON);
   return { token, admin, minterAdmin, pauser, compliance, minter, alice, bob, carol, outsider };
 }
+
+/** A second token (another ZonCoin, admin `admin`) with `amount` of it minted to `holder`: "sent by mistake". */
+export async function strayTokens(admin: { address: string }, holder: string, amount: bigint) {
+  const other = await ethers.deployContract("ZonCoin", [admin.address, 0n, 0n]);
+  await other.grantRole(ROLES.MINTER_ADMIN, admin.address);
+  await other.configureMinter(admin.address, amount);
+  await other.mint(holder, amount);
+  return other;
+}

@@ -3,7 +3,7 @@ import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { expect } from "chai";
 import { id as hashOf, ZeroHash } from "ethers";
 import { ethers } from "hardhat";
-import { redeemWithPermit, ROLES, signPermit, PERMIT_VRS } from "../../src";
+import { redeemWithPermit, ROLES, signPermit, submitPermit } from "../../src";
 import { ONE_ZON } from "../helpers/fixtures";
 import { CREDIT, gatewayFixture, HOODIE, KIND, RETIRED, TIMEOUT } from "./fixture";
 
@@ -217,15 +217,7 @@ describe("RedemptionGateway", function () {
       const { gateway, token, gatewayAddress, alice, outsider, deadline } =
         await loadFixture(noAllowanceFixture);
       const p = await signPermit(token, alice, gatewayAddress, 10n * ONE_ZON, deadline);
-      await token.connect(outsider).getFunction(PERMIT_VRS)(
-        p.owner,
-        p.spender,
-        p.value,
-        p.deadline,
-        p.v,
-        p.r,
-        p.s,
-      );
+      await submitPermit(token.connect(outsider), p);
       await expect(
         gateway.connect(alice).redeemWithPermit(CREDIT, 1, 10n * ONE_ZON, REF, deadline, p.v, p.r, p.s),
       ).to.emit(gateway, "RedemptionRequested");

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { id as hashOf } from "ethers";
 import { ethers } from "hardhat";
 import { ROLES } from "../../src";
-import { ADMIN_DELAY, ONE_ZON } from "../helpers/fixtures";
+import { ADMIN_DELAY, ONE_ZON, strayTokens } from "../helpers/fixtures";
 import { ACCEPTANCE, CREDIT, gatewayFixture, TIMEOUT } from "./fixture";
 
 const REF = hashOf("cloud-account:acme-prod");
@@ -201,10 +201,7 @@ describe("RedemptionGateway hardening", function () {
 
     it("rescues the whole balance of another token", async function () {
       const { gateway, admin, outsider, gatewayAddress } = await loadFixture(openFixture);
-      const other = await ethers.deployContract("ZonCoin", [admin.address, ADMIN_DELAY, 0n]);
-      await other.grantRole(ROLES.MINTER_ADMIN, admin.address);
-      await other.configureMinter(admin.address, 5n);
-      await other.mint(gatewayAddress, 5n);
+      const other = await strayTokens(admin, gatewayAddress, 5n);
       await expect(
         gateway.connect(admin).rescueERC20(await other.getAddress(), outsider.address, 5n),
       ).to.changeTokenBalance(other, outsider, 5n);

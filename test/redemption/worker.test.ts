@@ -12,6 +12,8 @@ import {
   runWorkerLoop,
   WORKER_REASONS,
   type FulfilmentAdapter,
+  type FulfilmentContext,
+  type FulfilmentOutcome,
   type LedgerEntry,
   type RedemptionRequest,
 } from "../../src";
@@ -23,6 +25,33 @@ const CONFIRMATIONS = 2;
 const MARGIN = 600n;
 const CHAIN_ID = 31337n;
 const noWait = async () => undefined;
+
+/**
+ * An adapter that delivers through `file`, then never answers: the worker process "dies" between the
+ * delivery and the on-chain confirmation. `delivered` counts its deliveries.
+ */
+function dyingAdapter(file: FileLedgerAdapter): FulfilmentAdapter & { delivered: number } {
+  const adapter = {
+    delivered: 0,
+    findDelivery: (request: RedemptionRequest, context: FulfilmentContext) =>
+      file.findDelivery(request, context),
+    async fulfil(request: RedemptionRequest, context: FulfilmentContext): Promise<FulfilmentOutcome> {
+      await file.fulfil(request, context);
+      adapter.delivered++;
+      return new Promise(() => undefined);
+    },
+  };
+  return adapter;
+}
+
+/** Starts a round of `worker`, built on the dying `adapter`, and returns once it has delivered. */
+async function dieAfterFirstDelivery(
+  worker: FulfilmentWorker,
+  adapter: { delivered: number },
+): Promise<void> {
+  void worker.runOnce();
+  while (adapter.delivered === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+}
 
 describe("fulfilment worker", function () {
   async function workerFixture() {
@@ -103,18 +132,8 @@ describe("fulfilment worker", function () {
   it("killed between the adapter's delivery and the on-chain confirmation, delivers each credit once after a restart", async function () {
     const { worker, adapter, asFulfiller, ledger, gateway } = await setup();
     // The first worker delivers, then never gets to confirm (its process "dies": the call never returns).
-    const file = adapter();
-    let delivered = 0;
-    const dying: FulfilmentAdapter = {
-      findDelivery: (request, context) => file.findDelivery(request, context),
-      async fulfil(request, context) {
-        await file.fulfil(request, context);
-        delivered++;
-        return new Promise(() => undefined);
-      },
-    };
-    void worker(asFulfiller, dying).runOnce();
-    while (delivered === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const dying = dyingAdapter(adapter());
+    await dieAfterFirstDelivery(worker(asFulfiller, dying), dying);
     expect(await gateway.isOpen(0)).to.equal(true);
     // A new worker process: a fresh adapter reading the same ledger.
     const report = await worker(asFulfiller, adapter()).runOnce();
@@ -228,18 +247,8 @@ describe("fulfilment worker", function () {
 
     it("still confirms, while paused, a delivery it made before the pause", async function () {
       const { worker, adapter, asFulfiller, gateway, pauser } = await setup();
-      const file = adapter();
-      let delivered = 0;
-      const dying: FulfilmentAdapter = {
-        findDelivery: (request, context) => file.findDelivery(request, context),
-        async fulfil(request, context) {
-          await file.fulfil(request, context);
-          delivered++;
-          return new Promise(() => undefined);
-        },
-      };
-      void worker(asFulfiller, dying).runOnce();
-      while (delivered === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const dying = dyingAdapter(adapter());
+      await dieAfterFirstDelivery(worker(asFulfiller, dying), dying);
       await gateway.connect(pauser).pause();
       const report = await worker(asFulfiller, adapter()).runOnce();
       expect([report.confirmed, report.deferred]).to.deep.equal([[0n], [1n, 2n]]);

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
 import { BESU_LOCAL } from "../../src";
+import { freePort } from "../helpers/net";
 
 /*
  * The operator's and the businesses' walkthrough, as a user types it: every step is the Hardhat command
@@ -22,17 +22,6 @@ const GOVERNANCE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"; // account 0
 const POLICY_OFFICER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"; // account 3
 const ACME = "0x71bE63f3384f5fb98995898A86B02Fb2426c5788"; // account 11
 const GLOBEX = "0xFABB0ac9d68B0B445fB7357272Ff202C5651694a"; // account 12
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 describe("the README walkthrough on a local chain on another port, from the command line", function () {
   let chain: ChildProcess;

@@ -2,7 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { Signature } from "ethers";
 import { ethers } from "hardhat";
-import { PERMIT_TYPES, readDomain, signPermit, PERMIT_VRS } from "../../src";
+import { PERMIT_TYPES, readDomain, signPermit, PERMIT_VRS, submitPermit } from "../../src";
 import { ADMIN_DELAY, ONE_ZON, zonCoinFixture } from "../helpers/fixtures";
 
 describe("ZonCoin permit (ERC-2612) and EIP-712 domain", function () {
@@ -35,24 +35,14 @@ describe("ZonCoin permit (ERC-2612) and EIP-712 domain", function () {
   it("sets the allowance from a valid permit", async function () {
     const { token, alice, bob, outsider, deadline } = await loadFixture(fixture);
     const p = await signPermit(token, alice, bob.address, 5n * ONE_ZON, deadline);
-    await token.connect(outsider).getFunction(PERMIT_VRS)(
-      p.owner,
-      p.spender,
-      p.value,
-      p.deadline,
-      p.v,
-      p.r,
-      p.s,
-    );
+    await submitPermit(token.connect(outsider), p);
     expect(await token.allowance(alice.address, bob.address)).to.equal(5n * ONE_ZON);
   });
 
   it("emits Approval and increments the nonce on a valid permit", async function () {
     const { token, alice, bob, deadline } = await loadFixture(fixture);
     const p = await signPermit(token, alice, bob.address, 5n, deadline);
-    await expect(token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s))
-      .to.emit(token, "Approval")
-      .withArgs(alice.address, bob.address, 5n);
+    await expect(submitPermit(token, p)).to.emit(token, "Approval").withArgs(alice.address, bob.address, 5n);
     expect(await token.nonces(alice.address)).to.equal(1n);
   });
 
@@ -60,7 +50,7 @@ describe("ZonCoin permit (ERC-2612) and EIP-712 domain", function () {
     const { token, alice, bob, deadline } = await loadFixture(fixture);
     const p = await signPermit(token, alice, bob.address, 5n, deadline);
     await time.increaseTo(deadline + 1n);
-    await expect(token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s))
+    await expect(submitPermit(token, p))
       .to.be.revertedWithCustomError(token, "ERC2612ExpiredSignature")
       .withArgs(deadline);
   });
@@ -79,27 +69,21 @@ describe("ZonCoin permit (ERC-2612) and EIP-712 domain", function () {
   it("rejects a replayed permit because the nonce moved on", async function () {
     const { token, alice, bob, deadline } = await loadFixture(fixture);
     const p = await signPermit(token, alice, bob.address, 5n, deadline);
-    await token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s);
-    await expect(
-      token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s),
-    ).to.be.revertedWithCustomError(token, "ERC2612InvalidSigner");
+    await submitPermit(token, p);
+    await expect(submitPermit(token, p)).to.be.revertedWithCustomError(token, "ERC2612InvalidSigner");
   });
 
   it("rejects a permit signed for another chain id", async function () {
     const { token, alice, bob, deadline } = await loadFixture(fixture);
     const domain = { ...(await readDomain(token)), chainId: 1n };
     const p = await signPermit(token, alice, bob.address, 5n, deadline, { domain });
-    await expect(
-      token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s),
-    ).to.be.revertedWithCustomError(token, "ERC2612InvalidSigner");
+    await expect(submitPermit(token, p)).to.be.revertedWithCustomError(token, "ERC2612InvalidSigner");
   });
 
   it("rejects a permit signed for another ZonCoin deployment", async function () {
     const { token, admin, alice, bob, deadline } = await loadFixture(fixture);
     const other = await ethers.deployContract("ZonCoin", [admin.address, ADMIN_DELAY, 0n]);
     const p = await signPermit(other, alice, bob.address, 5n, deadline);
-    await expect(
-      token.getFunction(PERMIT_VRS)(p.owner, p.spender, p.value, p.deadline, p.v, p.r, p.s),
-    ).to.be.revertedWithCustomError(token, "ERC2612InvalidSigner");
+    await expect(submitPermit(token, p)).to.be.revertedWithCustomError(token, "ERC2612InvalidSigner");
   });
 });
