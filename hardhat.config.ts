@@ -12,6 +12,7 @@ import "./tasks/rewards";
 import "./tasks/token";
 import "./tasks/status";
 import "./tasks/safe";
+import "./tasks/web";
 import { installErrorHandling } from "./tasks/context";
 
 // Every task above fails with one decoded sentence and exit code 1 (a stack only with --verbose or DEBUG).

@@ -1,5 +1,6 @@
-import { createWriteStream } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import path from "node:path";
 import { once } from "node:events";
 import { createKeccak, type IHasher } from "hash-wasm";
@@ -293,4 +294,15 @@ async function writeProofs(
   out.end();
   await once(out, "finish");
   return holders;
+}
+
+/** The signed root of an epoch directory (`epoch.json`). */
+export async function readEpochFile(dir: string): Promise<EpochFile> {
+  return JSON.parse(await readFile(path.join(dir, "epoch.json"), "utf8")) as EpochFile;
+}
+
+/** The lines of an epoch directory's `proofs.jsonl`, one beneficiary each, streamed. */
+export async function* readProofLines(dir: string): AsyncGenerator<EpochProofLine> {
+  for await (const text of createInterface({ input: createReadStream(path.join(dir, "proofs.jsonl")) }))
+    if (text.trim() !== "") yield JSON.parse(text) as EpochProofLine;
 }

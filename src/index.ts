@@ -19,3 +19,6 @@ export * from "./besu/options";
 export * from "./besu/operate";
 export * from "./safe";
 export * from "./fastsign";
+export * from "./amounts";
+export * from "./actions";
+export * from "./cashback";

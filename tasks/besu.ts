@@ -26,6 +26,10 @@ zonTask(
   .addFlag("force", "overwrite an existing directory")
   .addFlag("funded", "give every member a balance (for a network with a gas price)")
   .addOptionalParam("subnet", "the compose network's /24 subnet (each node gets a fixed IP in it)")
+  .addOptionalParam(
+    "webOrigins",
+    "comma-separated origins of the business portal the RPC node answers (CORS)",
+  )
   .setAction(
     async (args: {
       name: string;
@@ -38,6 +42,7 @@ zonTask(
       force: boolean;
       funded: boolean;
       subnet?: string;
+      webOrigins?: string;
     }) => {
       let raw: unknown;
       try {
@@ -57,6 +62,14 @@ zonTask(
         force: args.force,
         funded: args.funded,
         subnet: args.subnet,
+        webOrigins: args.webOrigins?.split(",").map((origin) => {
+          const trimmed = origin.trim();
+          if (!/^https?:\/\/[^/\s]+$/.test(trimmed))
+            throw new Error(
+              `web-origins: ${JSON.stringify(trimmed)} is not an origin (scheme://host[:port])`,
+            );
+          return trimmed;
+        }),
       });
       console.log(`network "${args.name}" written to ${outDir} (chain id ${args.chainId})`);
       console.table(nodes.map((n) => ({ node: n.label, role: n.role, address: n.address })));

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { getAddress, isAddress, parseUnits, Wallet, type Signer } from "ethers";
+import { getAddress, isAddress, Wallet, type Signer } from "ethers";
 import { task, vars } from "hardhat/config";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import { loadParameters } from "../deploy/parameters";
@@ -273,13 +273,6 @@ const PARAMETER_OF: Record<string, string> = {
 };
 
 // ---------------------------------------------------------------------------------------------- input
-
-/** An amount of ZON as typed ("10", "2.5"), in wei; the error names the field and the value. */
-export function parseZon(field: string, value: string): bigint {
-  if (!/^[0-9]+(\.[0-9]{1,18})?$/.test(value))
-    throw new Error(`${field}: ${JSON.stringify(value)} is not an amount of ZON`);
-  return parseUnits(value, 18);
-}
 
 /** A whole number as typed; the error names the field and the value. */
 export function parseWhole(field: string, value: string): bigint {

@@ -2,8 +2,9 @@ import { types } from "hardhat/config";
 import { dateOf, eventsFromBlock, signerFor, suiteAddress, zonTask, ROLE } from "./context";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync } from "node:fs";
-import { formatUnits, id as keccakOfText, parseUnits, type EventLog } from "ethers";
+import { formatUnits, parseUnits, type EventLog } from "ethers";
 import {
+  deliveryRefHash,
   describeError,
   describeReasonCode,
   FileLedgerAdapter,
@@ -138,7 +139,7 @@ zonTask("redeem:request", "Redeems a SKU as a business (with a permit unless --a
       const buyerAddress = await buyer.getAddress();
       const token = await hre.ethers.getContractAt("ZonCoin", await gateway.token());
       const maxPrice = zon("max-price", args.maxPrice);
-      const ref = keccakOfText(args.deliveryRef);
+      const ref = deliveryRefHash(args.deliveryRef);
       const sku = Number(whole("sku", args.sku));
       const quantity = Number(whole("quantity", args.quantity));
       // Checked before anything is signed or approved: the price, and that the business can pay it.

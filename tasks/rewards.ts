@@ -1,7 +1,6 @@
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { types } from "hardhat/config";
 import { configValue, isLocalChain, signerFor, suiteAddress, zonTask, ROLE } from "./context";
 import { loadParameters } from "../deploy/parameters";
@@ -20,6 +19,8 @@ import {
   parseCategory,
   parseRates,
   readAllUsage,
+  readEpochFile,
+  readProofLines,
   recoverAttestationSigner,
   recoverRevocationSigner,
   rewardDomain,
@@ -27,7 +28,6 @@ import {
   signAttestation,
   signRevocation,
   UsageFileError,
-  type EpochFile,
   type EpochProofLine,
   type SignedAttestation,
 } from "../src";
@@ -431,10 +431,6 @@ zonTask("epoch:build", "Builds a Merkle epoch from a usage file: tree, proofs an
     },
   );
 
-async function readEpochFile(dir: string): Promise<EpochFile> {
-  return JSON.parse(await readFile(path.join(dir, "epoch.json"), "utf8")) as EpochFile;
-}
-
 zonTask("epoch:publish", "Publishes a built epoch's signed root, reserving its total from the period budget")
   .addParam("dir", "directory written by epoch:build")
   .setAction(async (args: { dir: string }, hre) => {
@@ -462,10 +458,7 @@ zonTask("epoch:claim", "Claims every unclaimed leaf of a beneficiary from a buil
     const beneficiary = parseAddress("beneficiary", args.beneficiary);
     const distributor = await distributorAt(hre, e.distributor);
     let line: EpochProofLine | undefined;
-    for await (const text of createInterface({
-      input: createReadStream(path.join(args.dir, "proofs.jsonl")),
-    })) {
-      const candidate = JSON.parse(text) as EpochProofLine;
+    for await (const candidate of readProofLines(args.dir)) {
       if (candidate.beneficiary === beneficiary) {
         line = candidate;
         break;

@@ -1,7 +1,15 @@
 import { writeFile } from "node:fs/promises";
-import { formatUnits, id as keccakOfText } from "ethers";
-import { parseAddress, safeBatchFile } from "../src";
-import { parseWhole, parseZon, suiteAddress, zonTask } from "./context";
+import { formatUnits } from "ethers";
+import {
+  deliveryRefHash,
+  parseAddress,
+  parseZon,
+  redeemCalls,
+  safeBatchFile,
+  transferCalls,
+  type Call,
+} from "../src";
+import { parseWhole, suiteAddress, zonTask } from "./context";
 
 /*
  * safe:batch — what a business holding its ZON in a Safe multisig does instead of sending from a key: a
@@ -40,7 +48,7 @@ zonTask(
         "ZonCoin",
         await suiteAddress(hre, "ZonCoin", "token", undefined),
       );
-      let calls: Array<{ to: string; data: string }>;
+      let calls: Call[];
       let description: string;
       if (args.action === "redeem") {
         if (args.sku === undefined || args.deliveryRef === undefined)
@@ -58,33 +66,14 @@ zonTask(
           throw new Error(
             `safe: ${safe} holds less than the ${formatUnits(total, 18)} ZON the redemption costs`,
           );
-        calls = [
-          {
-            to: await token.getAddress(),
-            data: token.interface.encodeFunctionData("approve", [await gateway.getAddress(), total]),
-          },
-          {
-            to: await gateway.getAddress(),
-            data: gateway.interface.encodeFunctionData("redeem", [
-              sku,
-              quantity,
-              total,
-              keccakOfText(args.deliveryRef),
-            ]),
-          },
-        ];
+        calls = redeemCalls(token, gateway, sku, quantity, total, deliveryRefHash(args.deliveryRef));
         description = `Redeem ${quantity} × SKU ${sku} for ${formatUnits(total, 18)} ZON (approve exactly the price, then redeem)`;
       } else if (args.action === "transfer") {
         if (args.to === undefined || args.amount === undefined)
           throw new Error("transfer: give --to and --amount");
         const to = parseAddress("to", args.to);
         const amount = parseZon("amount", args.amount);
-        calls = [
-          {
-            to: await token.getAddress(),
-            data: token.interface.encodeFunctionData("transfer", [to, amount]),
-          },
-        ];
+        calls = transferCalls(token, to, amount);
         description = `Send ${args.amount} ZON to ${to}`;
       } else {
         throw new Error(`action: ${JSON.stringify(args.action)} is not redeem or transfer`);

@@ -1,7 +1,7 @@
 import { formatUnits } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { parseAddress } from "../src";
-import { parseZon, signerFor, suiteAddress, zonTask, ROLE } from "./context";
+import { parseAddress, parseZon } from "../src";
+import { signerFor, suiteAddress, zonTask, ROLE } from "./context";
 
 /*
  * The token and the suite's operations: pause and unpause each contract, freeze and unfreeze, the holder

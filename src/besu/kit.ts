@@ -58,7 +58,12 @@ export interface KitOptions {
   funded?: boolean;
   /** The compose network's subnet (a /24): validator i gets .(10 + i), the RPC node the next one. */
   subnet?: string;
+  /** Origins whose pages may call the RPC node from a browser (the business portal); default: `npm run web`'s. */
+  webOrigins?: string[];
 }
+
+/** Where `npm run web` serves the portal: the RPC node lets pages from there call it (CORS). */
+export const DEFAULT_WEB_ORIGINS = ["http://127.0.0.1:5173", "http://localhost:5173"];
 
 export interface NodeInfo {
   label: string;
@@ -214,7 +219,10 @@ export async function writeNetwork(o: KitOptions): Promise<{ nodes: NodeInfo[]; 
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, "key"), keys[i].privateKey, { mode: 0o600 });
     await writeFile(path.join(dir, "key.pub"), node.publicKey);
-    await writeFile(path.join(dir, "config.toml"), stringify(nodeConfig(node)) + "\n");
+    await writeFile(
+      path.join(dir, "config.toml"),
+      stringify(nodeConfig(node, o.webOrigins ?? DEFAULT_WEB_ORIGINS)) + "\n",
+    );
     // Each node rewrites its own allowlists file (at start and on every perm_* call): one file a node.
     await writeFile(path.join(dir, "permissions_config.toml"), stringify(permissions) + "\n", {
       mode: 0o644,
@@ -240,7 +248,7 @@ export async function writeNetwork(o: KitOptions): Promise<{ nodes: NodeInfo[]; 
   return { nodes, extraData };
 }
 
-function nodeConfig(node: NodeInfo): Record<string, unknown> {
+function nodeConfig(node: NodeInfo, webOrigins: string[]): Record<string, unknown> {
   // Validators open JSON-RPC too, with only what their operator needs (QBFT votes, PERM allowlists);
   // the compose file publishes it on the host's loopback only.
   const apis =
@@ -269,7 +277,14 @@ function nodeConfig(node: NodeInfo): Record<string, unknown> {
     "rpc-http-api": apis,
     "host-allowlist": ["localhost", "127.0.0.1"],
     ...(node.role === "rpc"
-      ? { "rpc-ws-enabled": true, "rpc-ws-host": "0.0.0.0", "rpc-ws-port": WS_PORT, "rpc-ws-api": apis }
+      ? {
+          "rpc-ws-enabled": true,
+          "rpc-ws-host": "0.0.0.0",
+          "rpc-ws-port": WS_PORT,
+          "rpc-ws-api": apis,
+          // Browsers on the portal's origins may call the RPC node; validators are never called from a page.
+          "rpc-http-cors-origins": webOrigins,
+        }
       : {}),
   };
 }

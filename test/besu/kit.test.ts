@@ -143,6 +143,16 @@ describe("Besu network kit", function () {
       }
     });
 
+    it("lets the business portal's origins call the RPC node from a browser, and no page call a validator", async function () {
+      const { read, nodes } = await network();
+      for (const n of nodes) {
+        const config = parse(await read(`${n.label}/config.toml`)) as Record<string, unknown>;
+        expect(config["rpc-http-cors-origins"], n.label).to.deep.equal(
+          n.role === "rpc" ? ["http://127.0.0.1:5173", "http://localhost:5173"] : undefined,
+        );
+      }
+    });
+
     it("writes only options Besu 24.12 knows in config.toml, and no profile there (Besu ignores it)", async function () {
       const { read, nodes } = await network();
       for (const n of nodes) {

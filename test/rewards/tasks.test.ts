@@ -4,7 +4,14 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
-import { computeReward, customerIdFor, packRates } from "../../src";
+import {
+  cashbackCalls,
+  cashbackFileName,
+  computeReward,
+  customerIdFor,
+  decodeCashbackFile,
+  packRates,
+} from "../../src";
 import { runTask } from "../helpers/tasks";
 import { customerId, PERIOD, POLICY, rewardsFixture } from "./fixture";
 
@@ -312,5 +319,44 @@ describe("reward tasks", function () {
     await expect(
       run("rewards:status", { distributor: outsider.address, period: "1", ids: "0" }),
     ).to.be.rejectedWith(`distributor: no contract at ${outsider.address} on hardhat`);
+  });
+
+  it("publishes one cashback file per business from a bundle and an epoch, which claims as the page sends it", async function () {
+    const f = await loadFixture(taskFixture);
+    const out = path.join(f.dir, "cashback");
+    await run("web:cashback", { bundle: await signBundle(f), out });
+    const written = await run<number>("web:cashback", { epoch: await buildEpochDir(f, true), out });
+    expect(written).to.equal(3);
+    const alice = decodeCashbackFile(
+      JSON.parse(await readFile(path.join(out, cashbackFileName(f.alice.address)), "utf8")),
+    );
+    expect([alice.beneficiary, alice.attestations.length, alice.epochClaims.length]).to.deep.equal([
+      f.alice.address,
+      1,
+      1,
+    ]);
+    // The bundle's attestation mints once; the epoch's leaf for the same usage is a separate reservation.
+    for (const call of cashbackCalls(f.distributor, alice.attestations, alice.epochClaims))
+      await (await f.alice.sendTransaction(call)).wait();
+    const reward = computeReward(POLICY, 0, 10_000n);
+    expect(await f.token.balanceOf(f.alice.address)).to.equal(2n * reward);
+  });
+
+  it("merges a re-run into the published files without repeating an attestation or a leaf", async function () {
+    const f = await loadFixture(taskFixture);
+    const out = path.join(f.dir, "cashback-twice");
+    const bundle = await signBundle(f);
+    await run("web:cashback", { bundle, out });
+    await run("web:cashback", { bundle, out });
+    const bob = decodeCashbackFile(
+      JSON.parse(await readFile(path.join(out, cashbackFileName(f.bob.address)), "utf8")),
+    );
+    expect(bob.attestations.map((a) => a.attestation.id)).to.deep.equal([1n]);
+  });
+
+  it("refuses web:cashback with neither a bundle nor an epoch", async function () {
+    await expect(run("web:cashback", { out: os.tmpdir() })).to.be.rejectedWith(
+      "web:cashback: give --bundle, --epoch or both",
+    );
   });
 });

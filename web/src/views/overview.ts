@@ -1,0 +1,111 @@
+import { formatZon } from "../../../src/amounts";
+import type { App } from "../app";
+import { events } from "../history";
+import { clear, h, short, when } from "../ui";
+
+const PAGE = 10;
+
+/** Balance, the account's ZON movements (paged, newest first) and what is pending for it. */
+export async function overview(app: App, root: HTMLElement) {
+  const account = app.account;
+  if (!account) return clear(root, h("p", { class: "hint" }, "Connect your wallet to see your ZON."));
+  const { token, gateway } = app.read;
+  const [balance, sent, received] = await Promise.all([
+    token.balanceOf(account),
+    events(app, "token", token.filters.Transfer(account), `transfer-from-${account}`),
+    events(app, "token", token.filters.Transfer(undefined, account), `transfer-to-${account}`),
+  ]);
+  const moves = [...sent, ...received]
+    .filter(
+      (log, i, all) =>
+        all.findIndex((o) => o.transactionHash === log.transactionHash && o.index === log.index) === i,
+    )
+    .sort((a, b) => b.blockNumber - a.blockNumber || b.index - a.index);
+  const requests = await events(
+    app,
+    "gateway",
+    gateway.filters.RedemptionRequested(undefined, account),
+    `requests-${account}`,
+  );
+  const open = [];
+  for (const r of requests) if (await gateway.isOpen(r.args.id)) open.push(r);
+
+  let page = 0;
+  const table = h("tbody");
+  const pager = h("div", { class: "pager" });
+  const render = () => {
+    clear(
+      table,
+      ...moves.slice(page * PAGE, page * PAGE + PAGE).map((log) => {
+        const incoming = log.args.to === account;
+        const other = incoming ? log.args.from : log.args.to;
+        const zero = /^0x0{40}$/.test(other);
+        return h(
+          "tr",
+          {},
+          h("td", {}, `#${log.blockNumber}`),
+          h(
+            "td",
+            {},
+            incoming
+              ? zero
+                ? "minted to you"
+                : `from ${short(other)}`
+              : zero
+                ? "burned"
+                : `to ${short(other)}`,
+          ),
+          h(
+            "td",
+            { class: incoming ? "amount in" : "amount out" },
+            `${incoming ? "+" : "−"}${formatZon(log.args.value)}`,
+          ),
+        );
+      }),
+    );
+    const pages = Math.max(1, Math.ceil(moves.length / PAGE));
+    clear(
+      pager,
+      h("button", { disabled: page === 0, onclick: () => ((page -= 1), render()) }, "Newer"),
+      ` page ${page + 1} of ${pages} `,
+      h("button", { disabled: page + 1 >= pages, onclick: () => ((page += 1), render()) }, "Older"),
+    );
+  };
+  render();
+  clear(
+    root,
+    h(
+      "section",
+      { class: "card" },
+      h("h2", {}, "Balance"),
+      h("p", { class: "big", "data-testid": "balance" }, formatZon(balance)),
+    ),
+    h(
+      "section",
+      { class: "card" },
+      h("h2", {}, "Pending"),
+      open.length === 0
+        ? h("p", { class: "hint" }, "No open redemption.")
+        : h(
+            "ul",
+            { "data-testid": "pending" },
+            ...open.map((r) =>
+              h(
+                "li",
+                {},
+                `Redemption #${r.args.id}: ${r.args.quantity} × SKU ${r.args.sku}, ${formatZon(r.args.amount)} locked, cancellable from ${when(r.args.cancelAfter)}`,
+              ),
+            ),
+          ),
+    ),
+    h(
+      "section",
+      { class: "card" },
+      h("h2", {}, "History"),
+      moves.length === 0
+        ? h("p", { class: "hint" }, "No ZON has moved in or out yet.")
+        : h("table", { "data-testid": "history" }, table),
+      moves.length > PAGE && pager,
+    ),
+  );
+}
