@@ -211,6 +211,12 @@ describe("the business portal in a browser", function () {
     return { state: await line.getAttribute("data-state"), text: (await line.textContent())! };
   }
 
+  /** Waits for an action to be confirmed; a failure shows the page's own sentence. */
+  async function confirmed(page: Page, label: string) {
+    const result = await outcome(page, label);
+    expect(result.state, result.text).to.equal("confirmed");
+  }
+
   async function shot(page: Page, name: string) {
     await page.screenshot({ path: path.join(RESULTS, `${name}.png`), fullPage: true });
   }
@@ -232,7 +238,7 @@ describe("the business portal in a browser", function () {
     });
     const page = await open("overview", wallet);
     await page.getByRole("button", { name: /Switch to ZonCoin/ }).click();
-    expect((await outcome(page, "Switch network")).state).to.equal("confirmed");
+    await confirmed(page, "Switch network");
     expect(wallet.added).to.deep.equal([
       {
         chainId: "0x31773",
@@ -266,7 +272,7 @@ describe("the business portal in a browser", function () {
     expect(await page.locator('tr[data-status="revoked"]').count()).to.equal(1);
     await shot(page, "cashback");
     await page.getByRole("button", { name: "Claim all" }).click();
-    expect((await outcome(page, "Claim cashback")).state).to.equal("confirmed");
+    await confirmed(page, "Claim cashback");
     expect(await token.balanceOf(acme.address)).to.equal(ZON("100"));
     await page.waitForFunction(() => document.querySelectorAll('tr[data-status="claimed"]').length === 2);
     await page.context().close();
@@ -307,7 +313,7 @@ describe("the business portal in a browser", function () {
     await page.locator('[data-sku="1"]').getByRole("textbox").first().fill("2");
     await page.locator('[data-sku="1"]').getByRole("textbox").nth(1).fill("acme-prod");
     await page.locator('[data-sku="1"]').getByRole("button", { name: "Redeem" }).click();
-    expect((await outcome(page, "Redeem SKU 1")).state).to.equal("confirmed");
+    await confirmed(page, "Redeem SKU 1");
     expect([wallet.signatures, wallet.transactions]).to.deep.equal([1, 1]);
     expect([
       await token.balanceOf(acme.address),
@@ -322,7 +328,7 @@ describe("the business portal in a browser", function () {
       .locator('[data-request="0"]')
       .getByRole("button", { name: "Cancel" })
       .click({ timeout: 15_000 });
-    expect((await outcome(page, "Cancel redemption #0")).state).to.equal("confirmed");
+    await confirmed(page, "Cancel redemption #0");
     expect([await token.balanceOf(acme.address), await gateway.isOpen(0)]).to.deep.equal([ZON("100"), false]);
     await page.locator('[data-request="0"]', { hasText: "cancelled" }).waitFor();
     await page.context().close();
@@ -355,19 +361,19 @@ describe("the business portal in a browser", function () {
     await form.getByLabel("Contract reference").fill("PO-2");
     await form.getByLabel("Milestones (ZON, comma-separated)").fill("30, 20");
     await form.getByRole("button", { name: "Create and fund" }).click();
-    expect((await outcome(buyer, "Create agreement")).state).to.equal("confirmed");
+    await confirmed(buyer, "Create agreement");
     expect(await escrow.lockedTotal()).to.equal(ZON("50"));
 
     const seller = await open("escrow", walletFor(globex));
     const card = () => seller.locator('[data-agreement="0"]');
     await card().getByRole("button", { name: "Accept" }).click();
-    expect((await outcome(seller, "Accept #0")).state).to.equal("confirmed");
+    await confirmed(seller, "Accept #0");
     for (const index of [0, 1]) {
       await card()
         .locator(`[data-milestone="${index}"]`)
         .getByRole("button", { name: "Mark delivered" })
         .click();
-      expect((await outcome(seller, `Mark delivered #0.${index}`)).state).to.equal("confirmed");
+      await confirmed(seller, `Mark delivered #0.${index}`);
     }
     await buyer.reload();
     await ready(buyer);
@@ -380,12 +386,12 @@ describe("the business portal in a browser", function () {
       .locator('[data-agreement="0"] [data-milestone="0"]')
       .getByRole("button", { name: "Release" })
       .click();
-    expect((await outcome(buyer, "Release #0.0")).state).to.equal("confirmed");
+    await confirmed(buyer, "Release #0.0");
     await buyer
       .locator('[data-agreement="0"] [data-milestone="1"]')
       .getByRole("button", { name: "Dispute" })
       .click();
-    expect((await outcome(buyer, "Dispute #0.1")).state).to.equal("confirmed");
+    await confirmed(buyer, "Dispute #0.1");
 
     const judge = await open("escrow", walletFor(arbiter));
     const disputed = judge.locator('[data-agreement="0"] [data-milestone="1"]');
@@ -394,7 +400,7 @@ describe("the business portal in a browser", function () {
       "buyer 5 ZON · seller 14.85 ZON · fee 0.15 ZON",
     );
     await disputed.getByRole("button", { name: "Resolve" }).click();
-    expect((await outcome(judge, "Resolve #0.1")).state).to.equal("confirmed");
+    await confirmed(judge, "Resolve #0.1");
     await judge.locator('[data-agreement="0"] details summary').click();
     await shot(judge, "escrow");
 
@@ -406,6 +412,39 @@ describe("the business portal in a browser", function () {
       ZON("55"),
     ]);
     for (const page of [buyer, seller, judge]) await page.context().close();
+  });
+
+  it("lists an agreement to settle as pending, and cancels it when buyer and seller both ask", async function () {
+    const { escrow, token } = suite();
+    const buyer = await open("escrow", walletFor(acme));
+    const form = buyer.getByTestId("create-agreement");
+    await form.getByLabel("Seller", { exact: true }).fill(globex.address);
+    await form.getByLabel("Contract reference").fill("PO-3");
+    await form.getByLabel("Milestones (ZON, comma-separated)").fill("10");
+    await form.getByRole("button", { name: "Create and fund" }).click();
+    await confirmed(buyer, "Create agreement");
+    await buyer.locator('[data-agreement="1"]').getByRole("button", { name: "Ask to cancel" }).click();
+    await confirmed(buyer, "Ask to cancel #1");
+
+    const seller = await open("overview", walletFor(globex));
+    expect(await seller.getByTestId("pending").textContent()).to.contain(
+      "Agreement #1: 1 milestone(s) to settle (10 ZON), funded",
+    );
+    await seller.getByRole("link", { name: "Escrow" }).click();
+    await seller.locator('[data-agreement="1"]').getByRole("button", { name: "Ask to cancel" }).click();
+    await confirmed(seller, "Ask to cancel #1");
+    expect([
+      (await escrow.milestone(1, 0)).status,
+      await escrow.lockedTotal(),
+      await token.balanceOf(acme.address),
+    ]).to.deep.equal([6n, 0n, ZON("55")]);
+    // The view re-reads the chain once the transaction is confirmed; the timeline then tells the cancel.
+    await seller
+      .locator('[data-agreement="1"] .timeline li', {
+        hasText: "cancelled by both: 10 ZON back to the buyer",
+      })
+      .waitFor({ state: "attached" });
+    for (const page of [buyer, seller]) await page.context().close();
   });
 
   it("writes a Safe Transaction Builder file for an action, which the Safe executes", async function () {

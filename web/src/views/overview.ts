@@ -1,4 +1,5 @@
 import { formatZon } from "../../../src/amounts";
+import { readAgreement } from "../../../src/escrow";
 import type { App } from "../app";
 import { events } from "../history";
 import { clear, h, short, when } from "../ui";
@@ -29,6 +30,13 @@ export async function overview(app: App, root: HTMLElement) {
   );
   const open = [];
   for (const r of requests) if (await gateway.isOpen(r.args.id)) open.push(r);
+  const agreements = [];
+  for (const log of await events(app, "escrow", app.read.escrow.filters.AgreementCreated(), "agreements")) {
+    const a = await readAgreement(app.read.escrow, log.args.id as bigint);
+    if (![a.buyer, a.seller, a.arbiter].includes(account)) continue;
+    const unsettled = a.milestones.filter((m) => ["funded", "delivered", "disputed"].includes(m.status));
+    if (unsettled.length > 0) agreements.push({ a, unsettled });
+  }
 
   let page = 0;
   const table = h("tbody");
@@ -84,8 +92,8 @@ export async function overview(app: App, root: HTMLElement) {
       "section",
       { class: "card" },
       h("h2", {}, "Pending"),
-      open.length === 0
-        ? h("p", { class: "hint" }, "No open redemption.")
+      open.length + agreements.length === 0
+        ? h("p", { class: "hint" }, "Nothing pending: no open redemption, no agreement to settle.")
         : h(
             "ul",
             { "data-testid": "pending" },
@@ -93,7 +101,16 @@ export async function overview(app: App, root: HTMLElement) {
               h(
                 "li",
                 {},
-                `Redemption #${r.args.id}: ${r.args.quantity} × SKU ${r.args.sku}, ${formatZon(r.args.amount)} locked, cancellable from ${when(r.args.cancelAfter)}`,
+                h("a", { href: "#redeem" }, `Redemption #${r.args.id}`),
+                `: ${r.args.quantity} × SKU ${r.args.sku}, ${formatZon(r.args.amount)} locked, cancellable from ${when(r.args.cancelAfter)}`,
+              ),
+            ),
+            ...agreements.map(({ a, unsettled }) =>
+              h(
+                "li",
+                {},
+                h("a", { href: "#escrow" }, `Agreement #${a.id}`),
+                `: ${unsettled.length} milestone(s) to settle (${formatZon(unsettled.reduce((sum, m) => sum + m.amount, 0n))}), ${unsettled.map((m) => m.status).join(", ")}`,
               ),
             ),
           ),
