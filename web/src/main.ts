@@ -118,6 +118,7 @@ async function start() {
 
   const render = async () => {
     const run = ++rendering;
+    view.dataset.ready = "false";
     window.clearInterval(liveTimer);
     const name = currentView();
     clear(
@@ -131,14 +132,17 @@ async function start() {
       if (run !== rendering) return;
       liveTimer = window.setInterval(() => void tick().catch(() => undefined), LIVE_SECONDS * 1000);
     };
+    // Each render builds off-page and is shown only if no newer one started: a slow read of an older
+    // state never overwrites a newer view.
+    const next = h("div");
     try {
-      view.dataset.ready = "false";
-      await VIEWS[name].render(app, view, live);
+      await VIEWS[name].render(app, next, live);
     } catch (error) {
-      clear(view, h("p", { class: "error" }, explain(error)));
-    } finally {
-      if (run === rendering) view.dataset.ready = "true";
+      clear(next, h("p", { class: "error" }, explain(error)));
     }
+    if (run !== rendering) return;
+    view.replaceChildren(...next.childNodes);
+    view.dataset.ready = "true";
   };
 
   app.onChange(() => void render());
