@@ -1,4 +1,4 @@
-import type { ContractTransactionResponse, EventLog, Log, Signer } from "ethers";
+import type { ContractTransactionResponse, EventLog, Log, Result, Signer } from "ethers";
 import { signPermit, type PermitToken } from "./permit";
 
 /** SKU kinds, by their on-chain index. */
@@ -27,6 +27,11 @@ export function requestFromEvent(log: EventLog | Log): RequestedEvent {
   const args = (log as EventLog).args;
   if (!args)
     throw new Error(`log ${log.transactionHash}:${log.index}: not a parsed RedemptionRequested event`);
+  return requestFromArgs(args, log.blockNumber);
+}
+
+/** The same, from a `RedemptionRequested` event's decoded arguments (`interface.parseLog(log).args`). */
+export function requestFromArgs(args: Result, blockNumber: number): RequestedEvent {
   return {
     request: {
       id: args.id as bigint,
@@ -38,7 +43,7 @@ export function requestFromEvent(log: EventLog | Log): RequestedEvent {
       flags: args.flags as bigint,
     },
     deliveryRef: args.deliveryRef as string,
-    blockNumber: log.blockNumber,
+    blockNumber,
   };
 }
 

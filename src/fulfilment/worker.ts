@@ -1,7 +1,7 @@
 import { AbiCoder, isError, keccak256, type ContractTransactionResponse } from "ethers";
 import type { RedemptionGateway } from "../../typechain-types";
 import { describeError } from "../errors";
-import { requestFromEvent, type RedemptionRequest } from "../redemption";
+import { requestFromArgs, type RedemptionRequest } from "../redemption";
 
 /**
  * What an adapter is told about a request. `redemptionKey` (chain id, gateway, request id) is the
@@ -83,6 +83,8 @@ export interface RoundReport {
 const exponentialBackoff = (attempt: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** (attempt - 1))));
 
+const CLOSING_EVENTS = new Set(["RedemptionFulfilled", "RedemptionRejected", "RedemptionCancelled"]);
+
 const REQUEST_TUPLE = "tuple(uint256,address,uint32,uint32,uint96,uint40,uint8)";
 
 /** The hash the gateway keeps of a request (the full 256 bits; the contract stores its low 216). */
@@ -135,6 +137,8 @@ export class FulfilmentWorker {
   private readonly safetyMargin: bigint;
   private readonly log: (message: string) => void;
   private keyPrefix?: string;
+  private cursor: number;
+  private readonly open = new Map<bigint, Open>();
 
   constructor(private readonly options: WorkerOptions) {
     this.batchSize = options.batchSize ?? 20;
@@ -143,6 +147,7 @@ export class FulfilmentWorker {
     this.blockRange = options.blockRange ?? 5_000;
     this.safetyMargin = BigInt(options.safetyMarginSeconds ?? 600);
     this.log = options.log ?? (() => undefined);
+    this.cursor = options.fromBlock - 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
       throw new Error(`batchSize: ${this.batchSize} is not a positive whole number`);
     if (!Number.isInteger(options.confirmations) || options.confirmations < 0) {
@@ -223,38 +228,79 @@ export class FulfilmentWorker {
     }
     report.confirmed.push(...(await this.send("confirm", toConfirm, report)));
     report.rejected.push(...(await this.send("reject", toReject, report)));
+    for (const id of [...report.confirmed, ...report.rejected]) this.open.delete(id);
     return report;
   }
 
-  /** The open requests of the scanned blocks, with their idempotency context and acceptance. */
+  /**
+   * The open requests up to `scannedTo`. The first round reads the gateway's events from `fromBlock`; every
+   * later round reads only the blocks after the cursor, and keeps the open set up to date from them: a
+   * request event adds (when the chain still holds it open), an acceptance event sets the deadline, and a
+   * fulfilment, rejection or cancel removes. A round's cost grows with its new blocks and the requests
+   * still open, never with the history behind them. The cursor moves one chunk at a time, only after the
+   * whole chunk is applied: a round that fails half-way reads the rest again, and applying a chunk twice
+   * changes nothing.
+   */
   private async openRequests(scannedTo: number): Promise<Open[]> {
     const { gateway } = this.options;
+    const provider = gateway.runner!.provider!;
+    const address = await gateway.getAddress();
     if (this.keyPrefix === undefined) {
-      const { chainId } = await this.rpc("eth_chainId", () => gateway.runner!.provider!.getNetwork());
-      this.keyPrefix = `${chainId}:${(await gateway.getAddress()).toLowerCase()}:`;
+      const { chainId } = await this.rpc("eth_chainId", () => provider.getNetwork());
+      this.keyPrefix = `${chainId}:${address.toLowerCase()}:`;
     }
-    const open: Open[] = [];
-    for (let from = this.options.fromBlock; from <= scannedTo; from += this.blockRange) {
+    for (let from = this.cursor + 1; from <= scannedTo; from = this.cursor + 1) {
       const to = Math.min(scannedTo, from + this.blockRange - 1);
-      const logs = await this.rpc("queryFilter", () =>
-        gateway.queryFilter(gateway.filters.RedemptionRequested(), from, to),
+      const logs = await this.rpc("eth_getLogs", () =>
+        provider.getLogs({ address, fromBlock: from, toBlock: to }),
       );
+      const added: Open[] = [];
       for (const log of logs) {
-        const { request, deliveryRef } = requestFromEvent(log);
-        if (!(await this.rpc("isOpen", () => gateway.isOpen(request.id)))) continue;
-        const acceptedUntil = await this.rpc("acceptedUntil", () => gateway.acceptedUntil(request.id));
-        open.push({
-          request,
-          acceptedUntil,
-          context: {
-            redemptionKey: this.keyPrefix + request.id.toString(),
-            requestHash: requestHash(request),
-            deliveryRef,
-          },
-        });
+        const parsed = gateway.interface.parseLog(log);
+        if (parsed === null) continue;
+        if (parsed.name === "RedemptionRequested") {
+          const { request, deliveryRef } = requestFromArgs(parsed.args, log.blockNumber);
+          const open: Open = {
+            request,
+            acceptedUntil: 0n,
+            context: {
+              redemptionKey: this.keyPrefix + request.id.toString(),
+              requestHash: requestHash(request),
+              deliveryRef,
+            },
+          };
+          this.open.set(request.id, open);
+          added.push(open);
+        } else if (parsed.name === "RedemptionAccepted") {
+          const open = this.open.get(parsed.args.id as bigint);
+          if (open) open.acceptedUntil = BigInt(parsed.args.acceptedUntil);
+        } else if (CLOSING_EVENTS.has(parsed.name)) {
+          this.open.delete(parsed.args.id as bigint);
+        }
       }
+      // Requests of this chunk may have closed in blocks not read yet (with confirmations, or in this
+      // very round): the chain's current state says which are still open.
+      for (const open of added) {
+        if (!this.open.has(open.request.id)) continue;
+        if (!(await this.rpc("isOpen", () => gateway.isOpen(open.request.id)))) {
+          this.open.delete(open.request.id);
+          continue;
+        }
+        open.acceptedUntil = await this.rpc("acceptedUntil", () => gateway.acceptedUntil(open.request.id));
+      }
+      this.cursor = to;
     }
-    return open;
+    return [...this.open.values()];
+  }
+
+  /** Requests open as far as this worker knows (after its last round). */
+  openCount(): number {
+    return this.open.size;
+  }
+
+  /** The last block this worker has read. */
+  lastScannedBlock(): number {
+    return this.cursor;
   }
 
   /** Sends `items` in batches; returns the ids the chain took (a reject batch's skipped ones excluded). */

@@ -129,6 +129,41 @@ describe("fulfilment worker", function () {
     expect([again.confirmed, again.rejected, (await ledger()).length]).to.deep.equal([[], [], 2]);
   });
 
+  it("reads only the blocks after its cursor and asks nothing about settled requests in later rounds", async function () {
+    const { worker, adapter, fulfiller, gatewayAddress, alice } = await setup();
+    const calls: string[] = [];
+    const counting: Eip1193Provider = {
+      request: async (args) => {
+        calls.push(
+          args.method === "eth_call"
+            ? `eth_call ${String((args.params as [{ data: string }])[0].data).slice(0, 10)}`
+            : args.method,
+        );
+        return hre.network.provider.request(args);
+      },
+    };
+    const signer = await new BrowserProvider(counting, undefined, { cacheTimeout: -1 }).getSigner(
+      fulfiller.address,
+    );
+    const gateway = await ethers.getContractAt("RedemptionGateway", gatewayAddress, signer);
+    const w = worker(gateway, adapter());
+    await w.runOnce();
+    const settledTo = w.lastScannedBlock();
+    await gateway.connect(alice).redeem(CREDIT, 1, 10n * ONE_ZON, ZeroHash); // 3
+    await mine(CONFIRMATIONS);
+    calls.length = 0;
+    const report = await w.runOnce();
+    const isOpen = gateway.interface.getFunction("isOpen").selector;
+    const logQueries = calls.filter((c) => c === "eth_getLogs").length;
+    expect([
+      report.confirmed,
+      calls.filter((c) => c === `eth_call ${isOpen}`).length,
+      logQueries,
+      w.openCount(),
+    ]).to.deep.equal([[3n], 1, 1, 0]);
+    expect(w.lastScannedBlock()).to.be.greaterThan(settledTo);
+  });
+
   it("killed between the adapter's delivery and the on-chain confirmation, delivers each credit once after a restart", async function () {
     const { worker, adapter, asFulfiller, ledger, gateway } = await setup();
     // The first worker delivers, then never gets to confirm (its process "dies": the call never returns).
