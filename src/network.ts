@@ -1,6 +1,9 @@
 /** Chain id of the ZonCoin private network (Besu QBFT) and of its local stand-in. */
 export const ZONCOIN_CHAIN_ID = 202611;
 
+/** 60 M gas: the block gas limit of the private network's genesis (the Besu kit) and of the local chain. */
+export const BLOCK_GAS_LIMIT = 60_000_000n;
+
 const LOCAL_HOST = "127.0.0.1";
 const LOCAL_PORT = 8545;
 
@@ -16,6 +19,8 @@ export const BESU_LOCAL = {
       ...["--host", LOCAL_HOST, "--port", String(port), "--chain-id", String(ZONCOIN_CHAIN_ID)],
       ...["--hardfork", hardfork, "--gas-price", "0", "--block-base-fee-per-gas", "0"],
       ...["--disable-min-priority-fee", "--block-time", String(BESU_LOCAL.blockTimeSeconds)],
+      // The Besu kit's genesis block gas limit (anvil's own default is half of it).
+      ...["--gas-limit", String(BLOCK_GAS_LIMIT)],
     ];
   },
 };

@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "smol-toml";
 import { BESU_PROFILE } from "./options";
+import { BLOCK_GAS_LIMIT } from "../network";
 import {
   computeAddress,
   encodeRlp,
@@ -21,8 +22,6 @@ export const BESU_IMAGE = "hyperledger/besu:24.12.2";
 export const QBFT_MIX_HASH = "0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365";
 /** Mainnet's EIP-170 limit: what deploys here deploys on any EVM chain. */
 export const CONTRACT_SIZE_LIMIT = 24_576;
-/** 60 M gas: the largest suite deploy (< 5 M) fits many times over, and a block is still quick to seal. */
-export const BLOCK_GAS_LIMIT = 60_000_000n;
 const P2P_PORT = 30303;
 const RPC_PORT = 8545;
 const WS_PORT = 8546;

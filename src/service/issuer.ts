@@ -1,0 +1,374 @@
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import type { Server } from "node:http";
+import path from "node:path";
+import { HDNodeWallet, JsonRpcProvider, Wallet, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import { RedemptionGateway__factory, RewardDistributor__factory } from "../../typechain-types";
+import { readDeployment } from "../deployments";
+import { describeError } from "../errors";
+import { AttestationSigner } from "../fastsign";
+import { FileLedgerAdapter } from "../fulfilment/file-adapter";
+import { FulfilmentWorker } from "../fulfilment/worker";
+import { isLocalNode, TEST_MNEMONIC } from "../network";
+import { rewardDomain } from "../rewards";
+import { ROLES } from "../roles";
+import { Relayer } from "./relayer";
+import {
+  issuerMetrics,
+  jsonLogger,
+  startStatusServer,
+  type IssuerMetrics,
+  type LoopHealth,
+  type Logger,
+} from "./status";
+import { TxPipeline } from "./txpipeline";
+
+/** The issuer service's configuration file (`deploy/issuer/<network>.json`). */
+export interface IssuerConfig {
+  /** The network whose deployment record (`deployments/<network>.json`) names the contracts. */
+  network: string;
+  /** JSON-RPC URL; the environment's `ZON_RPC_URL` wins. */
+  rpcUrl: string;
+  /** Holds `inbox/` (with `done/` and `rejected/`) and the fulfilment ledger. */
+  stateDir: string;
+  status: { host: string; port: number };
+  /** Names of the signers: each key comes from `ZON_KEY_<NAME>` in the environment. */
+  keys: { relayer: string; fulfiller: string; attestors: string[] };
+  /** On a local development chain only: the test account index standing in for a name with no key set. */
+  localAccounts?: Record<string, number>;
+  relayer: {
+    batchSize: number;
+    maxBatchesInFlight: number;
+    intervalMs: number;
+    deadlineSeconds: number;
+    retrySkippedAfterSeconds: number;
+    rebroadcastAfterSeconds: number;
+    replaceAfterSeconds: number;
+    gasPriceWei: string;
+  };
+  worker: {
+    intervalMs: number;
+    confirmations: number;
+    batchSize: number;
+    safetyMarginSeconds: number;
+    deliverableSkus: number[];
+  };
+  /** Milliseconds SIGTERM waits for batches in flight before abandoning them (the chain stays the truth). */
+  shutdownGraceMs: number;
+}
+
+function field(config: unknown, name: string): unknown {
+  let value = config;
+  for (const key of name.split(".")) value = (value as Record<string, unknown> | undefined)?.[key];
+  return value;
+}
+
+/** Reads and checks a configuration file; an error names the file, the field and the value. */
+export function loadIssuerConfig(file: string): IssuerConfig {
+  if (!existsSync(file)) throw new Error(`config: no file at ${file}`);
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`config: ${file} is not valid JSON (${(error as Error).message})`);
+  }
+  const fail = (name: string, what: string) => {
+    throw new Error(`${file}: field "${name}" is ${JSON.stringify(field(config, name))}; ${what}`);
+  };
+  for (const name of ["network", "rpcUrl", "stateDir", "status.host", "keys.relayer", "keys.fulfiller"])
+    if (typeof field(config, name) !== "string" || field(config, name) === "")
+      fail(name, "it must be a text");
+  const attestors = field(config, "keys.attestors");
+  if (!Array.isArray(attestors) || attestors.length === 0 || attestors.some((a) => typeof a !== "string"))
+    fail("keys.attestors", "it must be a list of signer names");
+  for (const name of [
+    "status.port",
+    "relayer.batchSize",
+    "relayer.maxBatchesInFlight",
+    "relayer.intervalMs",
+    "relayer.deadlineSeconds",
+    "relayer.retrySkippedAfterSeconds",
+    "relayer.rebroadcastAfterSeconds",
+    "relayer.replaceAfterSeconds",
+    "worker.intervalMs",
+    "worker.confirmations",
+    "worker.batchSize",
+    "worker.safetyMarginSeconds",
+    "shutdownGraceMs",
+  ]) {
+    const value = field(config, name);
+    if (!Number.isInteger(value) || (value as number) < 0) fail(name, "it must be a whole number");
+  }
+  for (const name of ["relayer.batchSize", "relayer.maxBatchesInFlight", "worker.batchSize"])
+    if ((field(config, name) as number) < 1) fail(name, "it must be at least 1");
+  if (!/^[0-9]+$/.test(String(field(config, "relayer.gasPriceWei"))))
+    fail("relayer.gasPriceWei", "it must be a whole number of wei, as text");
+  const skus = field(config, "worker.deliverableSkus");
+  if (!Array.isArray(skus) || skus.some((s) => !Number.isInteger(s) || s < 0))
+    fail("worker.deliverableSkus", "it must be a list of SKU numbers");
+  return config as IssuerConfig;
+}
+
+/** `ZON_KEY_<NAME>` from the environment; on a local chain, the configured test account instead. */
+function signerKey(name: string, config: IssuerConfig, local: boolean, env: NodeJS.ProcessEnv): string {
+  const variable = `ZON_KEY_${name}`;
+  const key = env[variable]?.trim();
+  if (key !== undefined && key !== "") {
+    try {
+      return new Wallet(key).privateKey;
+    } catch {
+      throw new Error(`environment variable ${variable}: not a private key (32 bytes of hex); set it again`);
+    }
+  }
+  const index = config.localAccounts?.[name];
+  if (local && index !== undefined)
+    return HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`).privateKey;
+  throw new Error(`signer ${name}: set its private key in the environment variable ${variable}`);
+}
+
+/** A provider that counts failed calls for one loop's metrics. */
+class CountingProvider extends JsonRpcProvider {
+  constructor(
+    url: string,
+    chainId: number,
+    private readonly onError: () => void,
+  ) {
+    super(url, chainId, { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 1 });
+  }
+
+  async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+    try {
+      return await super._send(payload);
+    } catch (error) {
+      this.onError();
+      throw error;
+    }
+  }
+}
+
+/**
+ * The issuer's backend as one process: the relayer and the fulfilment worker, each in its own loop and
+ * on its own connection, a status server (`/healthz`, `/metrics`) and JSON-lines logs. `stop()` (SIGTERM)
+ * lets the relayer's batches in flight finish within the grace period, lets the worker finish its round,
+ * and then abandons what is left: nothing is lost, since a restart reads the same state from the chain.
+ */
+export class IssuerService {
+  private readonly stopping = new AbortController();
+  private readonly health: Record<"relayer" | "worker", LoopHealth>;
+  private loops: Promise<void>[] = [];
+  private graceOver = false;
+  private server?: Server;
+
+  private constructor(
+    readonly config: IssuerConfig,
+    readonly metrics: IssuerMetrics,
+    private readonly log: Logger,
+    private readonly providers: JsonRpcProvider[],
+    readonly relayer: Relayer,
+    private readonly pipeline: TxPipeline,
+    readonly worker: FulfilmentWorker,
+  ) {
+    const stale = (interval: number) => 3 * interval + 30_000;
+    this.health = {
+      relayer: { name: "relayer", staleAfterMs: stale(config.relayer.intervalMs) },
+      worker: { name: "worker", staleAfterMs: stale(config.worker.intervalMs) },
+    };
+  }
+
+  /** Reads the deployment, the keys and the chain, and checks the signers hold what they need. */
+  static async create(
+    config: IssuerConfig,
+    env: NodeJS.ProcessEnv = process.env,
+    log: Logger = jsonLogger(),
+  ): Promise<IssuerService> {
+    const deployment = readDeployment(config.network);
+    const url = env.ZON_RPC_URL ?? config.rpcUrl;
+    const metrics = issuerMetrics();
+    const chainId = Number(deployment.chainId);
+    const provider = (loop: string) =>
+      new CountingProvider(url, chainId, () => metrics.rpcErrors.inc({ loop }));
+    const relayerProvider = provider("relayer");
+    const workerProvider = provider("worker");
+    const providers = [relayerProvider, workerProvider];
+    try {
+      let local: boolean;
+      try {
+        local = await isLocalNode(relayerProvider);
+        const nodeChain = BigInt(await relayerProvider.send("eth_chainId", []));
+        if (nodeChain !== BigInt(chainId))
+          throw new Error(
+            `rpcUrl: ${url} is chain ${nodeChain}, but deployments/${config.network}.json is for chain ${chainId}`,
+          );
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith("rpcUrl:")) throw error;
+        throw new Error(`rpcUrl: no JSON-RPC node answers at ${url} (${describeError(error)})`);
+      }
+      const key = (name: string) => signerKey(name, config, local, env);
+      const distributorAddress = deployment.contracts.RewardDistributor;
+      const distributor = RewardDistributor__factory.connect(distributorAddress, relayerProvider);
+      const domain = rewardDomain(BigInt(chainId), distributorAddress);
+      const attestors = config.keys.attestors.map((name) => new AttestationSigner(key(name), domain));
+      for (const [i, attestor] of attestors.entries()) {
+        if (!(await distributor.isAttestor(attestor.address)))
+          throw new Error(
+            `keys.attestors[${i}]: ${config.keys.attestors[i]} (${attestor.address}) is not an attestor of ${distributorAddress}`,
+          );
+      }
+      const threshold = await distributor.threshold();
+      if (BigInt(attestors.length) < threshold)
+        throw new Error(
+          `keys.attestors: ${attestors.length} attestor(s) configured, the distributor needs ${threshold}`,
+        );
+      const fulfiller = new Wallet(key(config.keys.fulfiller), workerProvider);
+      const gateway = RedemptionGateway__factory.connect(deployment.contracts.RedemptionGateway, fulfiller);
+      if (!(await gateway.hasRole(ROLES.FULFILLER, fulfiller.address)))
+        throw new Error(
+          `keys.fulfiller: ${config.keys.fulfiller} (${fulfiller.address}) is not the fulfiller of ${await gateway.getAddress()}`,
+        );
+
+      const inbox = path.join(config.stateDir, "inbox");
+      await mkdir(inbox, { recursive: true });
+      const pipeline = new TxPipeline({
+        wallet: new Wallet(key(config.keys.relayer), relayerProvider),
+        provider: relayerProvider,
+        chainId: BigInt(chainId),
+        maxInFlight: config.relayer.maxBatchesInFlight,
+        gasPriceWei: BigInt(config.relayer.gasPriceWei),
+        rebroadcastAfterMs: config.relayer.rebroadcastAfterSeconds * 1000,
+        replaceAfterMs: config.relayer.replaceAfterSeconds * 1000,
+        log: (message, fields) => log("warn", message, { loop: "relayer", ...fields }),
+      });
+      const relayer = new Relayer({
+        distributor: { address: distributorAddress, interface: distributor.interface },
+        pipeline,
+        attestors,
+        inbox,
+        batchSize: config.relayer.batchSize,
+        deadlineSeconds: config.relayer.deadlineSeconds,
+        retrySkippedAfterMs: config.relayer.retrySkippedAfterSeconds * 1000,
+        metrics,
+        log,
+      });
+      const worker = new FulfilmentWorker({
+        gateway,
+        adapter: new FileLedgerAdapter(
+          path.join(config.stateDir, "ledger.jsonl"),
+          new Set(config.worker.deliverableSkus.map(BigInt)),
+          (message) => log("warn", message, { loop: "worker" }),
+        ),
+        fromBlock: deployment.fromBlock,
+        confirmations: config.worker.confirmations,
+        batchSize: config.worker.batchSize,
+        safetyMarginSeconds: config.worker.safetyMarginSeconds,
+        log: (message) => log("info", message, { loop: "worker" }),
+      });
+      log("info", "issuer service ready", {
+        rpcUrl: url,
+        chainId,
+        relayer: pipeline.address(),
+        attestors: attestors.map((a) => a.address),
+        fulfiller: fulfiller.address,
+        inbox,
+      });
+      return new IssuerService(config, metrics, log, providers, relayer, pipeline, worker);
+    } catch (error) {
+      for (const p of providers) p.destroy();
+      throw error;
+    }
+  }
+
+  /** Starts both loops and the status server. */
+  async start(): Promise<void> {
+    const { config, metrics } = this;
+    this.server = await startStatusServer(config.status.port, config.status.host, metrics.registry, () =>
+      Object.values(this.health),
+    );
+    this.log("info", "status server listening", {
+      url: `http://${config.status.host}:${(this.server.address() as { port: number }).port}`,
+    });
+    this.loops = [
+      this.loop(
+        "relayer",
+        config.relayer.intervalMs,
+        () => this.relayer.round(),
+        () => (this.stopping.signal.aborted ? this.relayer.busy() === 0 : false),
+      ),
+      this.loop(
+        "worker",
+        config.worker.intervalMs,
+        async () => {
+          const report = await this.worker.runOnce();
+          const head = report.scannedTo + config.worker.confirmations;
+          metrics.lastBlock.set(head);
+          metrics.lag.set({ loop: "worker" }, Math.max(0, head - this.worker.lastScannedBlock()));
+          metrics.openRedemptions.set(this.worker.openCount());
+          for (const outcome of ["accepted", "confirmed", "rejected", "deferred"] as const)
+            metrics.redemptions.inc({ outcome }, report[outcome].length);
+          metrics.redemptions.inc({ outcome: "failed" }, report.failed.length);
+        },
+        () => this.stopping.signal.aborted,
+      ),
+    ];
+  }
+
+  /** The status server's port (useful when configured as 0). */
+  statusPort(): number {
+    return (this.server?.address() as { port: number }).port;
+  }
+
+  /** Graceful stop: see the class comment. Resolves once every loop has ended and every socket is closed. */
+  async stop(): Promise<void> {
+    this.log("info", "stopping: no new batches; waiting for the ones in flight", {
+      inFlight: this.relayer.busy(),
+    });
+    this.relayer.stop();
+    this.stopping.abort();
+    const grace = new Promise<"timeout">((resolve) => {
+      const timer = setTimeout(() => resolve("timeout"), this.config.shutdownGraceMs);
+      timer.unref();
+    });
+    if ((await Promise.race([Promise.all(this.loops), grace])) === "timeout") {
+      this.log("warn", "grace period over: abandoning the batches still in flight (a restart settles them)", {
+        inFlight: this.relayer.busy(),
+      });
+      this.pipeline.abandon("the service stopped");
+      this.graceOver = true;
+      await Promise.all(this.loops);
+    }
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    for (const provider of this.providers) provider.destroy();
+    this.log("info", "stopped");
+  }
+
+  private async loop(
+    name: "relayer" | "worker",
+    intervalMs: number,
+    round: () => Promise<void>,
+    done: () => boolean,
+  ): Promise<void> {
+    const { metrics, log } = this;
+    while (!done() && !this.graceOver) {
+      const started = performance.now();
+      try {
+        await round();
+        this.health[name].lastGoodRoundAt = Date.now();
+        metrics.roundSeconds.observe({ loop: name }, (performance.now() - started) / 1000);
+      } catch (error) {
+        metrics.roundErrors.inc({ loop: name });
+        log("error", "round failed; the next round starts over from the chain", {
+          loop: name,
+          error: describeError(error),
+        });
+      }
+      if (done() || this.graceOver) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        // The worker's wait ends at once on stop; the relayer keeps ticking to settle its batches.
+        if (name === "worker")
+          this.stopping.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), {
+            once: true,
+          });
+      });
+    }
+  }
+}

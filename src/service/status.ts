@@ -1,0 +1,162 @@
+import { createServer, type Server } from "node:http";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** A structured log line writer: one JSON object per line, with time, level, loop and message. */
+export type Logger = (
+  level: "info" | "warn" | "error",
+  message: string,
+  fields?: Record<string, unknown>,
+) => void;
+
+export function jsonLogger(write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
+  return (level, message, fields = {}) =>
+    write(
+      JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields }, (_key, value) =>
+        typeof value === "bigint" ? value.toString() : value,
+      ) + "\n",
+    );
+}
+
+/** The service's Prometheus metrics, in a registry of their own. */
+export function issuerMetrics() {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    claims: new Counter({
+      name: "zon_claims_total",
+      help: "Attestations this relayer claimed on chain",
+      registers,
+    }),
+    minted: new Counter({
+      name: "zon_minted_zon_total",
+      help: "ZON minted by this relayer's claims",
+      registers,
+    }),
+    skips: new Counter({
+      name: "zon_claim_skips_total",
+      help: "Attestations the chain skipped, by reason",
+      labelNames: ["reason"],
+      registers,
+    }),
+    claimFailures: new Counter({
+      name: "zon_claim_failures_total",
+      help: "Attestations the chain refused on their own (left pending and retried)",
+      registers,
+    }),
+    files: new Counter({
+      name: "zon_inbox_files_total",
+      help: "Usage files finished, by outcome (done: every item settled; rejected: unreadable)",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    pendingItems: new Gauge({
+      name: "zon_relayer_pending_items",
+      help: "Attestations of inbox files not yet settled on chain",
+      registers,
+    }),
+    batchesInFlight: new Gauge({
+      name: "zon_batches_in_flight",
+      help: "claimBatch transactions sent and not yet mined",
+      registers,
+    }),
+    inboxToChain: new Histogram({
+      name: "zon_inbox_to_chain_seconds",
+      help: "From a usage file landing in the inbox to every item of it settled on chain",
+      buckets: [0.5, 1, 2, 3, 5, 8, 13, 21, 34, 60, 120, 300],
+      registers,
+    }),
+    redemptions: new Counter({
+      name: "zon_redemptions_total",
+      help: "Redemption requests handled by the fulfilment worker, by outcome",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    openRedemptions: new Gauge({
+      name: "zon_open_redemptions",
+      help: "Redemption requests open as far as the worker knows",
+      registers,
+    }),
+    rpcErrors: new Counter({
+      name: "zon_rpc_errors_total",
+      help: "JSON-RPC calls that failed (transport errors, node errors), by loop",
+      labelNames: ["loop"],
+      registers,
+    }),
+    roundErrors: new Counter({
+      name: "zon_round_errors_total",
+      help: "Rounds that failed as a whole, by loop (the next round starts over from the chain)",
+      labelNames: ["loop"],
+      registers,
+    }),
+    lastBlock: new Gauge({
+      name: "zon_last_block_seen",
+      help: "The newest block number the service has seen",
+      registers,
+    }),
+    lag: new Gauge({
+      name: "zon_lag_blocks",
+      help: "Blocks between the chain's head and what a loop has read",
+      labelNames: ["loop"],
+      registers,
+    }),
+    roundSeconds: new Histogram({
+      name: "zon_round_seconds",
+      help: "Duration of a loop's round",
+      labelNames: ["loop"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+  };
+}
+
+export type IssuerMetrics = ReturnType<typeof issuerMetrics>;
+
+/** A loop's health: healthy while its last good round is recent. */
+export interface LoopHealth {
+  name: string;
+  lastGoodRoundAt?: number;
+  /** Longest quiet time, in milliseconds, before the loop counts as stuck. */
+  staleAfterMs: number;
+}
+
+/**
+ * `/healthz` (200 while every loop had a good round recently, 503 otherwise, with a JSON body saying
+ * which) and `/metrics` (Prometheus text format) on a loopback port.
+ */
+export async function startStatusServer(
+  port: number,
+  host: string,
+  registry: Registry,
+  loops: () => LoopHealth[],
+  now: () => number = Date.now,
+): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.url === "/metrics") {
+      registry.metrics().then(
+        (text) => response.writeHead(200, { "content-type": registry.contentType }).end(text),
+        (error: Error) => response.writeHead(500).end(error.message),
+      );
+    } else if (request.url === "/healthz") {
+      const states = loops().map((loop) => {
+        const age = loop.lastGoodRoundAt === undefined ? undefined : now() - loop.lastGoodRoundAt;
+        return {
+          loop: loop.name,
+          healthy: age !== undefined && age <= loop.staleAfterMs,
+          lastGoodRoundSecondsAgo: age === undefined ? null : age / 1000,
+        };
+      });
+      const healthy = states.every((s) => s.healthy);
+      response
+        .writeHead(healthy ? 200 : 503, { "content-type": "application/json" })
+        .end(JSON.stringify({ status: healthy ? "ok" : "unhealthy", loops: states }) + "\n");
+    } else {
+      response.writeHead(404, { "content-type": "text/plain" }).end("not found: try /healthz or /metrics\n");
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

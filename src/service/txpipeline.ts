@@ -1,0 +1,233 @@
+import { isError, Transaction, type JsonRpcProvider, type TransactionReceipt, type Wallet } from "ethers";
+import { describeError } from "../errors";
+
+/** What to send: the pipeline picks the nonce, the gas and the price. */
+export interface Payload {
+  to: string;
+  data: string;
+}
+
+export interface PipelineOptions {
+  /** Connected to the provider the pipeline polls. */
+  wallet: Wallet;
+  provider: JsonRpcProvider;
+  chainId: bigint;
+  /** Transactions sent and not yet mined, at most. */
+  maxInFlight: number;
+  /** Legacy gas price in wei (the private network runs free gas: 0). */
+  gasPriceWei: bigint;
+  /** Sends the same signed transaction again when it is not mined after this long (a node lost it). */
+  rebroadcastAfterMs: number;
+  /** Replaces a transaction not mined after this long with one paying more, under the same nonce. */
+  replaceAfterMs: number;
+  /** Gas estimate headroom, in percent. */
+  gasHeadroomPercent?: number;
+  now?: () => number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** Told about each RPC call that failed (counted by the service's metrics). */
+  onRpcError?: (what: string, error: unknown) => void;
+}
+
+/** One signed version of a transaction under its nonce (a replacement is a second version). */
+interface Version {
+  hash: string;
+  raw: string;
+  gasPrice: bigint;
+}
+
+interface Queued {
+  payload: Payload;
+  resolve: (receipt: TransactionReceipt) => void;
+  reject: (error: unknown) => void;
+}
+
+interface InFlight extends Queued {
+  nonce: number;
+  gasLimit: bigint;
+  versions: Version[];
+  firstSentAt: number;
+  lastSentAt: number;
+}
+
+/**
+ * Many transactions in flight from one key. The pipeline keeps its own nonce counter (read once from the
+ * chain), signs each payload locally and broadcasts it, then follows the account's mined nonce: a nonce
+ * below it is settled by one of our versions (its receipt is handed back) or by a transaction that is not
+ * ours — a second process with the same key, or a version from before a restart — and then the payload
+ * goes back into the queue under a new nonce, never lost and never sent twice under one nonce. A
+ * transaction a node dropped (a restart, a full pool) is broadcast again as signed; one left waiting is
+ * replaced under its nonce with a higher price. Broadcast errors ("already known", "nonce too low", a lost
+ * answer) change nothing: only the chain's nonce and receipts decide what happened.
+ */
+export class TxPipeline {
+  private readonly queue: Queued[] = [];
+  private readonly inFlight = new Map<number, InFlight>();
+  private nextNonce?: number;
+  private readonly now: () => number;
+  private readonly log: (message: string, fields?: Record<string, unknown>) => void;
+
+  constructor(private readonly options: PipelineOptions) {
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** Queues `payload`; resolves with its receipt once mined (status 0 included), rejects if it would revert. */
+  send(payload: Payload): Promise<TransactionReceipt> {
+    return new Promise((resolve, reject) => this.queue.push({ payload, resolve, reject }));
+  }
+
+  /** The sending account. */
+  address(): string {
+    return this.options.wallet.address;
+  }
+
+  /** Transactions that may be in flight at once. */
+  capacity(): number {
+    return this.options.maxInFlight;
+  }
+
+  /** Transactions sent and not yet seen mined. */
+  inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Payloads waiting for a slot. */
+  queuedCount(): number {
+    return this.queue.length;
+  }
+
+  /** Forgets what is queued and in flight, failing their promises (shutdown: the chain stays the truth). */
+  abandon(reason: string): void {
+    const error = new Error(reason);
+    for (const item of [...this.queue.splice(0), ...this.inFlight.values()]) item.reject(error);
+    this.inFlight.clear();
+  }
+
+  /** One step: settle what was mined, recover what was lost, then fill the free slots. */
+  async tick(): Promise<void> {
+    const { provider, wallet } = this.options;
+    const mined = await this.call("eth_getTransactionCount", () =>
+      provider.getTransactionCount(wallet.address, "latest"),
+    );
+    if (mined === undefined) return;
+    if (this.nextNonce === undefined || (this.inFlight.size === 0 && mined > this.nextNonce))
+      this.nextNonce = mined;
+    await this.settle(mined);
+    await this.recover(mined);
+    await this.fill();
+  }
+
+  private async settle(mined: number): Promise<void> {
+    const { provider } = this.options;
+    for (const [nonce, tx] of [...this.inFlight].sort(([a], [b]) => a - b)) {
+      if (nonce >= mined) break;
+      let receipt: TransactionReceipt | null | undefined = null;
+      for (const version of tx.versions) {
+        receipt = await this.call("eth_getTransactionReceipt", () =>
+          provider.getTransactionReceipt(version.hash),
+        );
+        if (receipt === undefined) return; // the node did not answer: ask again next tick
+        if (receipt !== null) break;
+      }
+      this.inFlight.delete(nonce);
+      if (receipt) tx.resolve(receipt);
+      else {
+        // The nonce went to a transaction that is not one of ours: send the payload again, later.
+        this.log("nonce taken by another transaction; the payload is sent again", { nonce });
+        this.queue.unshift({ payload: tx.payload, resolve: tx.resolve, reject: tx.reject });
+      }
+    }
+    // After a restart or a second sender, nonces may have moved past ours: start again from the chain's.
+    if (this.inFlight.size === 0 && this.nextNonce !== undefined && mined > this.nextNonce)
+      this.nextNonce = mined;
+  }
+
+  private async recover(mined: number): Promise<void> {
+    const now = this.now();
+    for (const [nonce, tx] of this.inFlight) {
+      if (nonce < mined) continue;
+      if (now - tx.firstSentAt >= this.options.replaceAfterMs * tx.versions.length) {
+        const last = tx.versions[tx.versions.length - 1];
+        const gasPrice = last.gasPrice + last.gasPrice / 8n + 1n;
+        this.log("transaction not mined in time; replacing it with a higher price", {
+          nonce,
+          hash: last.hash,
+          gasPrice: gasPrice.toString(),
+        });
+        await this.broadcast(tx, await this.sign(tx, gasPrice));
+      } else if (now - tx.lastSentAt >= this.options.rebroadcastAfterMs) {
+        await this.broadcast(tx, tx.versions[tx.versions.length - 1]);
+      }
+    }
+  }
+
+  private async fill(): Promise<void> {
+    const { provider, wallet, maxInFlight } = this.options;
+    while (this.queue.length > 0 && this.inFlight.size < maxInFlight) {
+      const item = this.queue[0];
+      let gas: bigint;
+      try {
+        gas = await provider.estimateGas({ from: wallet.address, ...item.payload });
+      } catch (error) {
+        if (isError(error, "CALL_EXCEPTION") && error.data != null) {
+          this.queue.shift();
+          item.reject(error); // it would revert: the caller decides (split the batch, wait for an unpause)
+          continue;
+        }
+        this.options.onRpcError?.("eth_estimateGas", error);
+        return;
+      }
+      this.queue.shift();
+      const headroom = BigInt(100 + (this.options.gasHeadroomPercent ?? 20));
+      const tx: InFlight = {
+        ...item,
+        nonce: this.nextNonce!,
+        gasLimit: (gas * headroom) / 100n,
+        versions: [],
+        firstSentAt: this.now(),
+        lastSentAt: 0,
+      };
+      this.nextNonce = tx.nonce + 1;
+      this.inFlight.set(tx.nonce, tx);
+      await this.broadcast(tx, await this.sign(tx, this.options.gasPriceWei));
+    }
+  }
+
+  private async sign(tx: InFlight, gasPrice: bigint): Promise<Version> {
+    const raw = await this.options.wallet.signTransaction({
+      type: 0,
+      chainId: this.options.chainId,
+      nonce: tx.nonce,
+      gasLimit: tx.gasLimit,
+      gasPrice,
+      ...tx.payload,
+    });
+    const version = { hash: Transaction.from(raw).hash!, raw, gasPrice };
+    tx.versions.push(version);
+    return version;
+  }
+
+  private async broadcast(tx: InFlight, version: Version): Promise<void> {
+    tx.lastSentAt = this.now();
+    try {
+      await this.options.provider.send("eth_sendRawTransaction", [version.raw]);
+    } catch (error) {
+      // Known already, nonce used, a lost answer: the next ticks read the outcome from the chain.
+      this.log("broadcast not taken; the chain decides at the next tick", {
+        nonce: tx.nonce,
+        hash: version.hash,
+        error: describeError(error),
+      });
+    }
+  }
+
+  /** One read; undefined when the node did not answer (counted, and tried again next tick). */
+  private async call<T>(what: string, read: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      this.options.onRpcError?.(what, error);
+      return undefined;
+    }
+  }
+}
