@@ -1,11 +1,8 @@
 import { expect } from "chai";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { JsonRpcProvider } from "ethers";
-import { BESU_LOCAL } from "../../src";
-import { freePort } from "../helpers/net";
+import { deployOn, hardhatOn, removeDeployJournal, startLocalChain, type LocalChain } from "../helpers/chain";
 
 /*
  * The operator's and the businesses' walkthrough, as a user types it: every step is the Hardhat command
@@ -14,9 +11,6 @@ import { freePort } from "../helpers/net";
  * bad input included.
  */
 
-const ROOT = path.join(__dirname, "..", "..");
-const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
-const ANVIL = path.join(ROOT, "node_modules", ".bin", "anvil");
 // Hardhat's well-known test accounts, as deploy/parameters/besuLocal.json gives them roles.
 const GOVERNANCE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"; // account 0
 const POLICY_OFFICER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"; // account 3
@@ -24,20 +18,10 @@ const ACME = "0x71bE63f3384f5fb98995898A86B02Fb2426c5788"; // account 11
 const GLOBEX = "0xFABB0ac9d68B0B445fB7357272Ff202C5651694a"; // account 12
 
 describe("the README walkthrough on a local chain on another port, from the command line", function () {
-  let chain: ChildProcess;
-  let url: string;
+  let chain: LocalChain;
   let dir: string;
-  let genesis: string;
 
-  function cli(...args: string[]) {
-    const run = spawnSync(HARDHAT, [...args, "--network", "besuLocal"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, BESU_LOCAL_URL: url, ZON_DEPLOYMENTS_DIR: dir, DEBUG: "" },
-      timeout: 240_000,
-    });
-    return { status: run.status, out: run.stdout, err: run.stderr.trim() };
-  }
+  const cli = (...args: string[]) => hardhatOn(chain, dir, args);
 
   function ok(...args: string[]) {
     const run = cli(...args);
@@ -53,33 +37,15 @@ describe("the README walkthrough on a local chain on another port, from the comm
   }
 
   before(async function () {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
     dir = await mkdtemp(path.join(os.tmpdir(), "zon-walkthrough-"));
-    // Its own process group: stopping the group stops the node wrapper and anvil alike.
-    chain = spawn(ANVIL, BESU_LOCAL.anvilArgs(port), { stdio: "ignore", detached: true });
-    const provider = new JsonRpcProvider(url, BESU_LOCAL.chainId, { staticNetwork: true });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        genesis = (await provider.send("eth_getBlockByNumber", ["0x0", false])).hash;
-        break;
-      } catch {
-        if (attempt > 100) throw new Error(`anvil did not answer on ${url}`);
-        await new Promise((resolve) => setTimeout(resolve, 100)); // still starting
-      }
-    }
-    provider.destroy();
-    ok("run", "scripts/deploy.ts");
+    chain = await startLocalChain();
+    deployOn(chain, dir);
   });
 
   after(async function () {
-    if (chain?.pid) process.kill(-chain.pid, "SIGTERM");
+    await chain?.stop();
     await rm(dir, { recursive: true, force: true });
-    if (genesis)
-      await rm(path.join(ROOT, "deploy", "deployments", `zoncoin-besuLocal-202611-${genesis.slice(2, 10)}`), {
-        recursive: true,
-        force: true,
-      });
+    await removeDeployJournal(chain);
   });
 
   it("shows the deployment at a glance, naming the record it read", function () {

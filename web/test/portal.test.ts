@@ -1,7 +1,6 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import { expect } from "chai";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import os from "node:os";
@@ -29,6 +28,13 @@ import {
   ZonCoin__factory,
 } from "../../typechain-types";
 import { servePortal } from "../../tasks/web";
+import {
+  deployOn,
+  hardhatOn,
+  removeDeployJournal,
+  startLocalChain,
+  type LocalChain,
+} from "../../test/helpers/chain";
 import { freePort } from "../../test/helpers/net";
 import { TestWallet } from "./wallet";
 
@@ -40,8 +46,6 @@ import { TestWallet } from "./wallet";
  */
 
 const ROOT = path.join(__dirname, "..", "..");
-const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
-const ANVIL = path.join(ROOT, "node_modules", ".bin", "anvil");
 const RESULTS = path.join(ROOT, "web", "test-results");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PERIOD = 202611;
@@ -50,9 +54,8 @@ const key = (index: number) => HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined,
 
 describe("the business portal in a browser", function () {
   this.timeout(180_000);
-  let chain: ChildProcess;
+  let chain: LocalChain;
   let dir: string;
-  let genesis: string;
   let url: string;
   let provider: JsonRpcProvider;
   let deployment: Deployment;
@@ -65,14 +68,9 @@ describe("the business portal in a browser", function () {
   const safeOwner = key(14);
 
   function cli(...args: string[]) {
-    const run = spawnSync(HARDHAT, [...args, "--network", "besuLocal"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, BESU_LOCAL_URL: url, ZON_DEPLOYMENTS_DIR: dir, DEBUG: "" },
-      timeout: 240_000,
-    });
-    expect(run.status, `${args.join(" ")}: ${run.stderr}`).to.equal(0);
-    return run.stdout;
+    const run = hardhatOn(chain, dir, args);
+    expect(run.status, `${args.join(" ")}: ${run.err}`).to.equal(0);
+    return run.out;
   }
 
   const suite = () => ({
@@ -126,21 +124,11 @@ describe("the business portal in a browser", function () {
 
   before(async function () {
     await mkdir(RESULTS, { recursive: true });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
     dir = await mkdtemp(path.join(os.tmpdir(), "zon-portal-"));
-    chain = spawn(ANVIL, BESU_LOCAL.anvilArgs(port), { stdio: "ignore", detached: true });
+    chain = await startLocalChain();
+    url = chain.url;
     provider = new JsonRpcProvider(url, BESU_LOCAL.chainId, { staticNetwork: true, pollingInterval: 200 });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        genesis = (await provider.send("eth_getBlockByNumber", ["0x0", false])).hash;
-        break;
-      } catch {
-        if (attempt > 100) throw new Error(`anvil did not answer on ${url}`);
-        await new Promise((resolve) => setTimeout(resolve, 100)); // still starting
-      }
-    }
-    cli("run", "scripts/deploy.ts");
+    deployOn(chain, dir);
     process.env.ZON_DEPLOYMENTS_DIR = dir;
     deployment = readDeployment("besuLocal");
     delete process.env.ZON_DEPLOYMENTS_DIR;
@@ -156,13 +144,9 @@ describe("the business portal in a browser", function () {
     await browser?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     provider?.destroy();
-    if (chain?.pid) process.kill(-chain.pid, "SIGTERM");
+    await chain?.stop();
     await rm(dir, { recursive: true, force: true });
-    if (genesis)
-      await rm(path.join(ROOT, "deploy", "deployments", `zoncoin-besuLocal-202611-${genesis.slice(2, 10)}`), {
-        recursive: true,
-        force: true,
-      });
+    await removeDeployJournal(chain);
   });
 
   function walletFor(signer: HDNodeWallet, chainId = BigInt(BESU_LOCAL.chainId)) {

@@ -1,0 +1,101 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { JsonRpcProvider } from "ethers";
+import { BESU_LOCAL } from "../../src";
+import { freePort } from "./net";
+
+export const ROOT = path.join(__dirname, "..", "..");
+export const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
+const ANVIL = path.join(ROOT, "node_modules", ".bin", "anvil");
+
+/** A Besu-like local chain (anvil) on a port of its own, in its own process group. */
+export interface LocalChain {
+  port: number;
+  url: string;
+  genesis: string;
+  /** Stops the node (its whole process group) and waits until it has exited. */
+  stop(): Promise<void>;
+  /** Stops and starts it again on the same port; with a state file, the chain goes on where it was. */
+  restart(): Promise<void>;
+}
+
+/**
+ * Starts anvil with the private network's settings (`BESU_LOCAL.anvilArgs`) and waits for its genesis.
+ * `stateFile` keeps the chain across a restart (anvil writes it when stopped and loads it when started).
+ */
+export async function startLocalChain(options: { stateFile?: string } = {}): Promise<LocalChain> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const args = [...BESU_LOCAL.anvilArgs(port), ...(options.stateFile ? ["--state", options.stateFile] : [])];
+  let node: ChildProcess;
+  let genesis = "";
+  const start = async () => {
+    node = spawn(ANVIL, args, { stdio: "ignore", detached: true });
+    genesis = await waitForGenesis(url);
+  };
+  const stop = async () => {
+    if (node.exitCode !== null || node.signalCode !== null) return;
+    const exited = new Promise((resolve) => node.once("exit", resolve));
+    process.kill(-node.pid!, "SIGTERM");
+    await exited;
+  };
+  await start();
+  return {
+    port,
+    url,
+    get genesis() {
+      return genesis;
+    },
+    stop,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+  };
+}
+
+async function waitForGenesis(url: string): Promise<string> {
+  const provider = new JsonRpcProvider(url, BESU_LOCAL.chainId, { staticNetwork: true });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await provider.send("eth_getBlockByNumber", ["0x0", false])).hash;
+      } catch {
+        if (attempt > 200) throw new Error(`anvil did not answer on ${url}`);
+        await new Promise((resolve) => setTimeout(resolve, 100)); // still starting
+      }
+    }
+  } finally {
+    provider.destroy();
+  }
+}
+
+/** Runs a Hardhat command line against `chain` (network besuLocal), with deployment records under `dir`. */
+export function hardhatOn(chain: LocalChain, dir: string, args: string[], timeout = 240_000) {
+  const run = spawnSync(HARDHAT, [...args, "--network", "besuLocal"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, BESU_LOCAL_URL: chain.url, ZON_DEPLOYMENTS_DIR: dir, DEBUG: "" },
+    timeout,
+  });
+  return { status: run.status, out: run.stdout, err: run.stderr.trim() };
+}
+
+/** Deploys the suite on `chain` as `npm run deploy` does; its record goes to `dir/besuLocal.json`. */
+export function deployOn(chain: LocalChain, dir: string): void {
+  const run = hardhatOn(chain, dir, ["run", "scripts/deploy.ts"]);
+  if (run.status !== 0) throw new Error(`deploy failed: ${run.err}`);
+}
+
+/** Removes the Ignition journal a deploy on `chain` wrote into the checkout. */
+export async function removeDeployJournal(chain: LocalChain | undefined): Promise<void> {
+  if (!chain?.genesis) return;
+  await rm(
+    path.join(ROOT, "deploy", "deployments", `zoncoin-besuLocal-202611-${chain.genesis.slice(2, 10)}`),
+    {
+      recursive: true,
+      force: true,
+    },
+  );
+}
