@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, Wallet, type JsonRpcPayload, type JsonRpcResult } from "ethers";
@@ -29,8 +29,12 @@ export interface IssuerConfig {
   network: string;
   /** JSON-RPC URL; the environment's `ZON_RPC_URL` wins. */
   rpcUrl: string;
-  /** Holds `inbox/` (with `done/` and `rejected/`) and the fulfilment ledger. */
+  /** Holds the fulfilment ledger, and `inbox/` (with `done/` and `rejected/`) unless `inbox` is given. */
   stateDir: string;
+  /** The relayer's inbox, when not `<stateDir>/inbox` (several relayers may share one). */
+  inbox?: string;
+  /** The loops this process runs (default both); one worker per fulfilment ledger. */
+  loops?: Array<"relayer" | "worker">;
   status: { host: string; port: number };
   /** Names of the signers: each key comes from `ZON_KEY_<NAME>` in the environment. */
   keys: { relayer: string; fulfiller: string; attestors: string[] };
@@ -103,6 +107,12 @@ export function loadIssuerConfig(file: string): IssuerConfig {
     if ((field(config, name) as number) < 1) fail(name, "it must be at least 1");
   if (!/^[0-9]+$/.test(String(field(config, "relayer.gasPriceWei"))))
     fail("relayer.gasPriceWei", "it must be a whole number of wei, as text");
+  const loops = field(config, "loops");
+  if (
+    loops !== undefined &&
+    (!Array.isArray(loops) || loops.length === 0 || loops.some((l) => l !== "relayer" && l !== "worker"))
+  )
+    fail("loops", 'it must list "relayer", "worker" or both');
   const skus = field(config, "worker.deliverableSkus");
   if (!Array.isArray(skus) || skus.some((s) => !Number.isInteger(s) || s < 0))
     fail("worker.deliverableSkus", "it must be a list of SKU numbers");
@@ -126,6 +136,48 @@ function signerKey(name: string, config: IssuerConfig, local: boolean, env: Node
   throw new Error(`signer ${name}: set its private key in the environment variable ${variable}`);
 }
 
+function runs(config: IssuerConfig, loop: "relayer" | "worker"): boolean {
+  return config.loops === undefined || config.loops.includes(loop);
+}
+
+/**
+ * One fulfilment worker per ledger: two workers with one fulfiller key and one ledger would both deliver
+ * an accepted request. The lock names its holder's process id; a lock whose process is gone (killed) is
+ * taken over.
+ */
+async function lockLedger(stateDir: string): Promise<true> {
+  await mkdir(stateDir, { recursive: true });
+  const lock = path.join(stateDir, "worker.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: "wx" });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number((await readFile(lock, "utf8").catch(() => "")).trim());
+      if (Number.isInteger(holder) && holder > 0 && isAlive(holder))
+        throw new Error(
+          `stateDir: another issuer service (process ${holder}) runs the fulfilment worker on ${stateDir}; run this one with "loops": ["relayer"], or another stateDir and fulfiller`,
+        );
+      await rm(lock, { force: true });
+    }
+  }
+  throw new Error(`stateDir: cannot take the worker lock ${lock}`);
+}
+
+async function unlockLedger(stateDir: string): Promise<void> {
+  await rm(path.join(stateDir, "worker.lock"), { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** A provider that counts failed calls for one loop's metrics. */
 class CountingProvider extends JsonRpcProvider {
   constructor(
@@ -133,7 +185,8 @@ class CountingProvider extends JsonRpcProvider {
     chainId: number,
     private readonly onError: () => void,
   ) {
-    super(url, chainId, { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 1 });
+    // Polls four times per block of the private network (ethers' default waits 4 s between polls).
+    super(url, chainId, { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 1, pollingInterval: 250 });
   }
 
   async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
@@ -154,7 +207,7 @@ class CountingProvider extends JsonRpcProvider {
  */
 export class IssuerService {
   private readonly stopping = new AbortController();
-  private readonly health: Record<"relayer" | "worker", LoopHealth>;
+  private readonly health: Partial<Record<"relayer" | "worker", LoopHealth>> = {};
   private loops: Promise<void>[] = [];
   private graceOver = false;
   private server?: Server;
@@ -168,11 +221,9 @@ export class IssuerService {
     private readonly pipeline: TxPipeline,
     readonly worker: FulfilmentWorker,
   ) {
-    const stale = (interval: number) => 3 * interval + 30_000;
-    this.health = {
-      relayer: { name: "relayer", staleAfterMs: stale(config.relayer.intervalMs) },
-      worker: { name: "worker", staleAfterMs: stale(config.worker.intervalMs) },
-    };
+    for (const name of ["relayer", "worker"] as const)
+      if (runs(config, name))
+        this.health[name] = { name, staleAfterMs: 3 * config[name].intervalMs + 30_000 };
   }
 
   /** Reads the deployment, the keys and the chain, and checks the signers hold what they need. */
@@ -182,7 +233,7 @@ export class IssuerService {
     log: Logger = jsonLogger(),
   ): Promise<IssuerService> {
     const deployment = readDeployment(config.network);
-    const url = env.ZON_RPC_URL ?? config.rpcUrl;
+    const url = env.ZON_RPC_URL || config.rpcUrl;
     const metrics = issuerMetrics();
     const chainId = Number(deployment.chainId);
     const provider = (loop: string) =>
@@ -190,6 +241,7 @@ export class IssuerService {
     const relayerProvider = provider("relayer");
     const workerProvider = provider("worker");
     const providers = [relayerProvider, workerProvider];
+    let locked = false;
     try {
       let local: boolean;
       try {
@@ -226,8 +278,9 @@ export class IssuerService {
           `keys.fulfiller: ${config.keys.fulfiller} (${fulfiller.address}) is not the fulfiller of ${await gateway.getAddress()}`,
         );
 
-      const inbox = path.join(config.stateDir, "inbox");
+      const inbox = config.inbox ?? path.join(config.stateDir, "inbox");
       await mkdir(inbox, { recursive: true });
+      if (runs(config, "worker")) locked = await lockLedger(config.stateDir);
       const pipeline = new TxPipeline({
         wallet: new Wallet(key(config.keys.relayer), relayerProvider),
         provider: relayerProvider,
@@ -273,6 +326,7 @@ export class IssuerService {
       return new IssuerService(config, metrics, log, providers, relayer, pipeline, worker);
     } catch (error) {
       for (const p of providers) p.destroy();
+      if (locked) await unlockLedger(config.stateDir);
       throw error;
     }
   }
@@ -286,29 +340,37 @@ export class IssuerService {
     this.log("info", "status server listening", {
       url: `http://${config.status.host}:${(this.server.address() as { port: number }).port}`,
     });
-    this.loops = [
-      this.loop(
-        "relayer",
-        config.relayer.intervalMs,
-        () => this.relayer.round(),
-        () => (this.stopping.signal.aborted ? this.relayer.busy() === 0 : false),
-      ),
-      this.loop(
-        "worker",
-        config.worker.intervalMs,
-        async () => {
-          const report = await this.worker.runOnce();
-          const head = report.scannedTo + config.worker.confirmations;
-          metrics.lastBlock.set(head);
-          metrics.lag.set({ loop: "worker" }, Math.max(0, head - this.worker.lastScannedBlock()));
-          metrics.openRedemptions.set(this.worker.openCount());
-          for (const outcome of ["accepted", "confirmed", "rejected", "deferred"] as const)
-            metrics.redemptions.inc({ outcome }, report[outcome].length);
-          metrics.redemptions.inc({ outcome: "failed" }, report.failed.length);
-        },
-        () => this.stopping.signal.aborted,
-      ),
-    ];
+    this.loops = [];
+    if (runs(config, "relayer"))
+      this.loops.push(
+        this.loop(
+          "relayer",
+          config.relayer.intervalMs,
+          () => this.relayer.round(),
+          () => (this.stopping.signal.aborted ? this.relayer.busy() === 0 : false),
+        ),
+      );
+    if (runs(config, "worker"))
+      this.loops.push(
+        this.loop(
+          "worker",
+          config.worker.intervalMs,
+          () => this.workerRound(),
+          () => this.stopping.signal.aborted,
+        ),
+      );
+  }
+
+  private async workerRound(): Promise<void> {
+    const { config, metrics } = this;
+    const report = await this.worker.runOnce();
+    const head = report.scannedTo + config.worker.confirmations;
+    metrics.lastBlock.set(head);
+    metrics.lag.set({ loop: "worker" }, Math.max(0, head - this.worker.lastScannedBlock()));
+    metrics.openRedemptions.set(this.worker.openCount());
+    for (const outcome of ["accepted", "confirmed", "rejected", "deferred"] as const)
+      metrics.redemptions.inc({ outcome }, report[outcome].length);
+    metrics.redemptions.inc({ outcome: "failed" }, report.failed.length);
   }
 
   /** The status server's port (useful when configured as 0). */
@@ -337,6 +399,7 @@ export class IssuerService {
     }
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const provider of this.providers) provider.destroy();
+    if (runs(this.config, "worker")) await unlockLedger(this.config.stateDir);
     this.log("info", "stopped");
   }
 
@@ -351,7 +414,7 @@ export class IssuerService {
       const started = performance.now();
       try {
         await round();
-        this.health[name].lastGoodRoundAt = Date.now();
+        this.health[name]!.lastGoodRoundAt = Date.now();
         metrics.roundSeconds.observe({ loop: name }, (performance.now() - started) / 1000);
       } catch (error) {
         metrics.roundErrors.inc({ loop: name });
@@ -362,12 +425,13 @@ export class IssuerService {
       }
       if (done() || this.graceOver) break;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
         // The worker's wait ends at once on stop; the relayer keeps ticking to settle its batches.
-        if (name === "worker")
-          this.stopping.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), {
-            once: true,
-          });
+        const onStop = () => (clearTimeout(timer), resolve());
+        const timer = setTimeout(() => {
+          this.stopping.signal.removeEventListener("abort", onStop);
+          resolve();
+        }, intervalMs);
+        if (name === "worker") this.stopping.signal.addEventListener("abort", onStop, { once: true });
       });
     }
   }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { formatUnits, isError, type Interface, type TransactionReceipt } from "ethers";
@@ -135,6 +136,7 @@ export class Relayer {
       try {
         entry.items = await this.readAndSign(file, entry);
       } catch (error) {
+        if (!existsSync(file)) continue; // moved by another relayer meanwhile
         if (!(error instanceof UsageFileError)) throw error;
         await this.moveAside(name, "rejected", `${error.message}\n`, ".error.txt");
         this.options.metrics.files.inc({ outcome: "rejected" });
@@ -325,10 +327,8 @@ export class Relayer {
   private async moveAside(name: string, folder: string, note: string, noteSuffix: string): Promise<boolean> {
     const dir = path.join(this.options.inbox, folder);
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, name + noteSuffix), note);
     try {
       await rename(path.join(this.options.inbox, name), path.join(dir, name));
-      return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       this.options.log("warn", "usage file already moved by another process (a second relayer?)", {
@@ -337,5 +337,7 @@ export class Relayer {
       });
       return false;
     }
+    await writeFile(path.join(dir, name + noteSuffix), note);
+    return true;
   }
 }

@@ -1,0 +1,221 @@
+import { expect } from "chai";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { IssuerService, loadIssuerConfig, type IssuerConfig } from "../../src/service/issuer";
+import { ACCOUNTS, RATES, startWorld, until, waiting, type World } from "./fixture";
+
+/*
+ * The issuer service in this process, on a local chain of its own: usage files through the relayer,
+ * redemptions through the worker, the status endpoints, the configuration's errors, and a clean stop.
+ */
+
+describe("the issuer service", function () {
+  this.timeout(180_000);
+  let world: World;
+  const lines: Array<Record<string, unknown>> = [];
+  const running: IssuerService[] = [];
+
+  before(async function () {
+    world = await startWorld();
+  });
+
+  after(async function () {
+    for (const service of running) await service.stop();
+    await world?.close();
+  });
+
+  async function start(config: IssuerConfig): Promise<IssuerService> {
+    process.env.ZON_DEPLOYMENTS_DIR = world.dir;
+    try {
+      const service = await IssuerService.create(config, world.env, (level, msg, fields) =>
+        lines.push({ level, msg, ...fields }),
+      );
+      await service.start();
+      running.push(service);
+      return service;
+    } finally {
+      delete process.env.ZON_DEPLOYMENTS_DIR;
+    }
+  }
+
+  async function stop(service: IssuerService): Promise<void> {
+    running.splice(running.indexOf(service), 1);
+    await service.stop();
+  }
+
+  describe("running", function () {
+    let service: IssuerService;
+    let config: IssuerConfig;
+    let inbox: string;
+
+    before(async function () {
+      config = world.config("main");
+      inbox = path.join(config.stateDir, "inbox");
+      service = await start(config);
+    });
+
+    it("claims every row of a usage file once and moves the file to done/ with each row's outcome", async function () {
+      const file = await world.drop(inbox, "usage-a.csv", world.usageRows(120));
+      await until("usage-a.csv is settled", () => world.result(inbox, file.name) !== undefined);
+      const counts = await world.claimCounts();
+      const result = world.result(inbox, file.name)!;
+      expect([result.items, result.outcomes, file.ids.every((id) => counts.get(id) === 1)]).to.deep.equal([
+        120,
+        { claimed: 120 },
+        true,
+      ]);
+    });
+
+    it("settles a file dropped again as already claimed, minting nothing", async function () {
+      const rows = world.usageRows(10);
+      await world.drop(inbox, "usage-b.csv", rows);
+      await until("usage-b.csv is settled", () => world.result(inbox, "usage-b.csv") !== undefined);
+      const supply = await world.token.totalSupply();
+      await world.drop(inbox, "usage-b-again.csv", rows);
+      await until(
+        "usage-b-again.csv is settled",
+        () => world.result(inbox, "usage-b-again.csv") !== undefined,
+      );
+      expect([
+        world.result(inbox, "usage-b-again.csv")!.outcomes,
+        await world.token.totalSupply(),
+      ]).to.deep.equal([{ alreadyClaimed: 10 }, supply]);
+    });
+
+    it("moves a file with a bad row to rejected/, with a note naming the row and the field, and claims none of it", async function () {
+      const rows = world.usageRows(3);
+      rows[1] = rows[1].replace(",compute,", ",teleportation,");
+      await world.drop(inbox, "usage-bad.csv", rows);
+      const note = path.join(inbox, "rejected", "usage-bad.csv.error.txt");
+      await until("usage-bad.csv is rejected", () => existsSync(note));
+      const counts = await world.claimCounts();
+      expect(readFileSync(note, "utf8")).to.match(/usage-bad\.csv row 3, field "category": .*teleportation/);
+      expect(rows.map((r) => counts.get(r.split(",")[5]) ?? 0)).to.deep.equal([0, 0, 0]);
+    });
+
+    it("keeps an item skipped for the period's budget open and claims it once the budget is raised", async function () {
+      const period = 202612;
+      const officer = world.wallet(ACCOUNTS.policyOfficer);
+      await (await world.distributor.connect(officer).publishPolicy(period, RATES, 1n)).wait();
+      // 1,000 cents at 5 % is 0.5 ZON: two fit into the 1 ZON budget, the third waits.
+      await world.drop(inbox, "usage-budget.csv", world.usageRows(3, period));
+      await until(
+        "the third item is skipped",
+        async () => (await world.claimCounts(period)).size === 2 && service.relayer.pendingItems() === 1,
+      );
+      const waitingBefore = await waiting(inbox);
+      await (await world.distributor.connect(officer).raiseBudget(period, 10n)).wait();
+      await until("usage-budget.csv is settled", () => world.result(inbox, "usage-budget.csv") !== undefined);
+      expect([waitingBefore, world.result(inbox, "usage-budget.csv")!.outcomes]).to.deep.equal([
+        ["usage-budget.csv"],
+        { claimed: 3 },
+      ]);
+    });
+
+    it("fulfils a business's redemption through the worker loop, with one ledger line", async function () {
+      const id = await world.redeem(ACCOUNTS.acme, 2);
+      await until("the request is settled", async () => !(await world.gateway.isOpen(id)));
+      const endings = await world.requestEndings();
+      const ledger = world.ledger(config.stateDir).filter((e) => e.redemptionKey.endsWith(`:${id}`));
+      expect([endings.get(id), ledger.length]).to.deep.equal([["RedemptionFulfilled"], 1]);
+    });
+
+    it("answers /healthz with each loop's health and /metrics in Prometheus' text format", async function () {
+      const base = `http://127.0.0.1:${service.statusPort()}`;
+      let metrics = "";
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1]);
+      // The confirming round counts its requests once it has ended, a moment after the chain shows them.
+      await until("the worker's round has counted the confirmation", async () => {
+        metrics = await (await fetch(`${base}/metrics`)).text();
+        return value('zon_redemptions_total\\{outcome="confirmed"\\}') === 1;
+      });
+      const health = await fetch(`${base}/healthz`);
+      expect([health.status, (await health.json()).loops.map((l: { loop: string }) => l.loop)]).to.deep.equal(
+        [200, ["relayer", "worker"]],
+      );
+      expect({
+        claims: value("zon_claims_total") >= 133,
+        alreadyClaimed: value('zon_claim_skips_total\\{reason="alreadyClaimed"\\}'),
+        overBudget: value('zon_claim_skips_total\\{reason="overBudget"\\}') >= 1,
+        confirmed: value('zon_redemptions_total\\{outcome="confirmed"\\}'),
+        rejectedFiles: value('zon_inbox_files_total\\{outcome="rejected"\\}'),
+        lastBlock: value("zon_last_block_seen") > 0,
+        lag: value('zon_lag_blocks\\{loop="worker"\\}') >= 0,
+        inFlight: value("zon_batches_in_flight") >= 0,
+      }).to.deep.equal({
+        claims: true,
+        alreadyClaimed: 10,
+        overBudget: true,
+        confirmed: 1,
+        rejectedFiles: 1,
+        lastBlock: true,
+        lag: true,
+        inFlight: true,
+      });
+    });
+
+    it("logs JSON lines that name their loop", function () {
+      const taken = lines.find((l) => l.msg === "usage file taken" && l.file === "usage-a.csv");
+      expect(taken).to.include({ level: "info", loop: "relayer", items: 120 });
+    });
+
+    it("refuses a second worker on the same state directory, naming the process that holds it", async function () {
+      let refusal = "";
+      await start(world.config("main")).catch((error: Error) => (refusal = error.message));
+      expect(refusal).to.contain(
+        `another issuer service (process ${process.pid}) runs the fulfilment worker`,
+      );
+    });
+
+    it("stops cleanly: the loops end, the status port closes and the worker lock is released", async function () {
+      const port = service.statusPort();
+      await stop(service);
+      const reached = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        () => true,
+        () => false,
+      );
+      expect([reached, existsSync(path.join(config.stateDir, "worker.lock"))]).to.deep.equal([false, false]);
+    });
+  });
+
+  describe("configuration", function () {
+    it("names the field and the value of a configuration it cannot use", async function () {
+      const file = path.join(world.dir, "bad-config.json");
+      await writeFile(
+        file,
+        JSON.stringify({ ...world.config("bad"), relayer: { ...world.config("bad").relayer, batchSize: 0 } }),
+      );
+      expect(() => loadIssuerConfig(file)).to.throw(
+        `${file}: field "relayer.batchSize" is 0; it must be at least 1`,
+      );
+    });
+
+    it("refuses a signer that is not an attestor of the distributor, naming it", async function () {
+      const config = world.config("wrong-attestor", {
+        keys: { ...world.config("x").keys, attestors: ["ATTESTOR_1", "NOT_AN_ATTESTOR"] },
+      });
+      const stranger = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // test account 1
+      let refusal = "";
+      process.env.ZON_DEPLOYMENTS_DIR = world.dir;
+      await IssuerService.create(config, { ...world.env, ZON_KEY_NOT_AN_ATTESTOR: stranger }, () => undefined)
+        .catch((error: Error) => (refusal = error.message))
+        .finally(() => delete process.env.ZON_DEPLOYMENTS_DIR);
+      expect(refusal).to.match(
+        /^keys\.attestors\[1\]: NOT_AN_ATTESTOR \(0x70997970C51812dc3A010C7d01b50e0d17dc79C8\) is not an attestor of 0x/,
+      );
+    });
+
+    it("asks for a missing key by its environment variable", async function () {
+      const config = world.config("no-key", { localAccounts: {} });
+      let refusal = "";
+      process.env.ZON_DEPLOYMENTS_DIR = world.dir;
+      await IssuerService.create(config, world.env, () => undefined)
+        .catch((error: Error) => (refusal = error.message))
+        .finally(() => delete process.env.ZON_DEPLOYMENTS_DIR);
+      expect(refusal).to.equal(
+        "signer ATTESTOR_1: set its private key in the environment variable ZON_KEY_ATTESTOR_1",
+      );
+    });
+  });
+});
