@@ -50,6 +50,7 @@ export async function startWorld() {
   const provider = new JsonRpcProvider(chain.url, BESU_LOCAL.chainId, {
     staticNetwork: true,
     cacheTimeout: -1,
+    pollingInterval: 200,
   });
   process.env.ZON_DEPLOYMENTS_DIR = dir;
   const deployment: Deployment = readDeployment("besuLocal");
