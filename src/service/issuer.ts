@@ -2,7 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Wallet, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import {
+  HDNodeWallet,
+  isError,
+  JsonRpcProvider,
+  Wallet,
+  type JsonRpcPayload,
+  type JsonRpcResult,
+} from "ethers";
 import { RedemptionGateway__factory, RewardDistributor__factory } from "../../typechain-types";
 import { readDeployment } from "../deployments";
 import { describeError } from "../errors";
@@ -136,6 +143,22 @@ function signerKey(name: string, config: IssuerConfig, local: boolean, env: Node
   throw new Error(`signer ${name}: set its private key in the environment variable ${variable}`);
 }
 
+/**
+ * A read the service needs before it starts, tried again on a node fault (not on an answer): a node that
+ * is restarting, or a flaky link, delays the start by seconds instead of ending the process.
+ */
+async function startupRead<T>(read: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      const answered = isError(error, "CALL_EXCEPTION") || isError(error, "BAD_DATA");
+      if (answered || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
+    }
+  }
+}
+
 function runs(config: IssuerConfig, loop: "relayer" | "worker"): boolean {
   return config.loops === undefined || config.loops.includes(loop);
 }
@@ -245,8 +268,8 @@ export class IssuerService {
     try {
       let local: boolean;
       try {
-        local = await isLocalNode(relayerProvider);
-        const nodeChain = BigInt(await relayerProvider.send("eth_chainId", []));
+        local = await startupRead(() => isLocalNode(relayerProvider));
+        const nodeChain = BigInt(await startupRead(() => relayerProvider.send("eth_chainId", [])));
         if (nodeChain !== BigInt(chainId))
           throw new Error(
             `rpcUrl: ${url} is chain ${nodeChain}, but deployments/${config.network}.json is for chain ${chainId}`,
@@ -261,19 +284,19 @@ export class IssuerService {
       const domain = rewardDomain(BigInt(chainId), distributorAddress);
       const attestors = config.keys.attestors.map((name) => new AttestationSigner(key(name), domain));
       for (const [i, attestor] of attestors.entries()) {
-        if (!(await distributor.isAttestor(attestor.address)))
+        if (!(await startupRead(() => distributor.isAttestor(attestor.address))))
           throw new Error(
             `keys.attestors[${i}]: ${config.keys.attestors[i]} (${attestor.address}) is not an attestor of ${distributorAddress}`,
           );
       }
-      const threshold = await distributor.threshold();
+      const threshold = await startupRead(() => distributor.threshold());
       if (BigInt(attestors.length) < threshold)
         throw new Error(
           `keys.attestors: ${attestors.length} attestor(s) configured, the distributor needs ${threshold}`,
         );
       const fulfiller = new Wallet(key(config.keys.fulfiller), workerProvider);
       const gateway = RedemptionGateway__factory.connect(deployment.contracts.RedemptionGateway, fulfiller);
-      if (!(await gateway.hasRole(ROLES.FULFILLER, fulfiller.address)))
+      if (!(await startupRead(() => gateway.hasRole(ROLES.FULFILLER, fulfiller.address))))
         throw new Error(
           `keys.fulfiller: ${config.keys.fulfiller} (${fulfiller.address}) is not the fulfiller of ${await gateway.getAddress()}`,
         );

@@ -5,12 +5,15 @@ import os from "node:os";
 import path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, keccak256, toUtf8Bytes, ZeroHash, type EventLog } from "ethers";
 import {
+  AttestationSigner,
   BESU_LOCAL,
   packRates,
+  rewardDomain,
   readDeployment,
   TEST_MNEMONIC,
   type Deployment,
   type LedgerEntry,
+  type UsageAttestation,
 } from "../../src";
 import type { IssuerConfig } from "../../src/service/issuer";
 import type { FileResult } from "../../src/service/relayer";
@@ -133,6 +136,12 @@ export async function startWorld() {
       });
     },
 
+    /** The status server's base URL of the service a configuration file sets up. */
+    statusUrl(configFile: string): string {
+      const { status } = JSON.parse(readFileSync(configFile, "utf8")) as IssuerConfig;
+      return `http://${status.host}:${status.port}`;
+    },
+
     /** Lands a usage file in `inbox` whole (written under a dot name, then renamed), as billing exports must. */
     async drop(inbox: string, name: string, rows: string[]): Promise<{ name: string; ids: string[] }> {
       await mkdir(inbox, { recursive: true });
@@ -163,6 +172,29 @@ export async function startWorld() {
         counts.set(id, (counts.get(id) ?? 0) + 1);
       }
       return counts;
+    },
+
+    /** Gives a business ZON by claiming one large attestation of its own (signed by two attestors). */
+    async fund(business: number, usageCents: bigint): Promise<void> {
+      const domain = rewardDomain(BigInt(BESU_LOCAL.chainId), deployment.contracts.RewardDistributor);
+      const { localAccounts, keys } = localConfig();
+      const signers = keys.attestors.map(
+        (name) => new AttestationSigner(account(localAccounts![name]).privateKey, domain),
+      );
+      const attestation: UsageAttestation = {
+        beneficiary: account(business).address,
+        customerId: keccak256(toUtf8Bytes(`funding-${business}`)),
+        period: PERIOD,
+        category: 0,
+        usageCents,
+        id: 1_000_000n + BigInt(business),
+        deadline: 2n ** 40n,
+      };
+      const signatures = signers
+        .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1))
+        .map((signer) => signer.sign(attestation).slice(2))
+        .join("");
+      await (await distributor.connect(wallet(business)).claim(attestation, "0x" + signatures)).wait();
     },
 
     /** A business redeems `quantity` cloud credits (10 ZON each) with an approval; returns the request id. */
@@ -229,12 +261,21 @@ export async function startWorld() {
       return child;
     },
 
+    /** Stops every service process started so far (SIGTERM, then SIGKILL for one that does not stop). */
+    async stopProcesses(): Promise<void> {
+      for (const child of processes.splice(0)) {
+        const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 30_000);
+        await stopProcess(child, "SIGTERM");
+        clearTimeout(timer);
+      }
+    },
+
     async close(): Promise<void> {
       for (const child of processes) await stopProcess(child, "SIGKILL");
       provider.destroy();
       await chain.stop();
       await removeDeployJournal(chain);
-      await rm(dir, { recursive: true, force: true });
+      if (!process.env.ZON_KEEP_TEST_DIR) await rm(dir, { recursive: true, force: true });
     },
   };
   return world;
@@ -253,15 +294,27 @@ export async function stopProcess(
   return exited;
 }
 
-/** Polls `check` until it holds (the service works in real time on a real node), failing after `ms`. */
+/**
+ * Polls `check` until it holds (the service works in real time on a real node), failing after `ms`. A check
+ * that throws (a status port between connections, a node restarting) counts as "not yet".
+ */
 export async function until(
   what: string,
   check: () => Promise<boolean> | boolean,
   ms = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting until ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

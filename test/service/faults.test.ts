@@ -1,0 +1,191 @@
+import { expect } from "chai";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { startFlakyProxy } from "../helpers/flaky-proxy";
+import { ACCOUNTS, startWorld, stopProcess, until, waiting, type World } from "./fixture";
+
+/*
+ * The issuer service as its own process (`zon-issuer`) against a local chain, under faults: killed with
+ * SIGKILL in the middle of its batches and started again; stopped with SIGTERM mid-run; the chain stopped
+ * and restarted under it; a JSON-RPC proxy that drops, delays and duplicates calls; two relayers on one
+ * inbox. After each: every attestation of the file minted once, every redemption request settled once
+ * with one delivery, nothing held by the gateway, no file left in the inbox.
+ */
+
+const ROWS = 1_000;
+
+describe("the issuer service under faults", function () {
+  this.timeout(240_000);
+  let world: World;
+
+  before(async function () {
+    world = await startWorld();
+    await world.fund(ACCOUNTS.acme, 1_000_000n); // 500 ZON
+    await world.fund(ACCOUNTS.globex, 1_000_000n);
+  });
+
+  after(async function () {
+    await world?.close();
+  });
+
+  const logOf = (name: string) => {
+    const file = path.join(world.dir, `${name}.log`);
+    return existsSync(file) ? readFileSync(file, "utf8") : "";
+  };
+  const logged = (name: string, message: string) => logOf(name).includes(`"msg":"${message}"`);
+
+  // One test's services never outlive it: two workers with two ledgers would both deliver a request.
+  afterEach(async function () {
+    await world.stopProcesses();
+  });
+
+  /** Every service's state directory so far: a request fulfilled in one test must not be delivered in another. */
+  const ledgers: string[] = [];
+
+  /** Every id claimed exactly once; every request closed by exactly one event, delivered exactly once if fulfilled. */
+  async function expectSettledOnce(ids: string[], inbox: string, stateDirs: string[]) {
+    ledgers.push(...stateDirs);
+    const counts = await world.claimCounts();
+    const endings = await world.requestEndings();
+    const deliveries = ledgers.flatMap((dir) => world.ledger(dir));
+    const fulfilled = [...endings].filter(([, e]) => e.join() === "RedemptionFulfilled").map(([id]) => id);
+    const keys = new Set(deliveries.map((d) => d.redemptionKey));
+    expect({
+      claimedOnce: ids.every((id) => counts.get(id) === 1),
+      claimedTwice: [...counts.values()].filter((n) => n > 1).length,
+      endedOnce: [...endings.values()].every((e) => e.length === 1),
+      deliveriesPerFulfilled: fulfilled.every(
+        (id) => deliveries.filter((d) => d.redemptionKey.endsWith(`:${id}`)).length === 1,
+      ),
+      oneDeliveryPerKey: keys.size === deliveries.length,
+      gatewayHolds: await world.token.balanceOf(await world.gateway.getAddress()),
+      waiting: await waiting(inbox),
+    }).to.deep.equal({
+      claimedOnce: true,
+      claimedTwice: 0,
+      endedOnce: true,
+      deliveriesPerFulfilled: true,
+      oneDeliveryPerKey: true,
+      gatewayHolds: 0n,
+      waiting: [],
+    });
+  }
+
+  it("killed with SIGKILL in the middle of its batches and started again, mints each attestation once and settles each request once", async function () {
+    const config = world.config("sigkill", {
+      relayer: { ...world.config("x").relayer, maxBatchesInFlight: 2, batchSize: 25 },
+    });
+    const inbox = path.join(config.stateDir, "inbox");
+    const file = await world.drop(inbox, "usage.csv", world.usageRows(ROWS));
+    for (let i = 0; i < 3; i++) await world.redeem(ACCOUNTS.acme, 1);
+    const configFile = await world.configFile(config);
+    const first = await world.startProcess(configFile, "sigkill-1");
+    await until("a first batch is mined", () => logged("sigkill-1", "batch mined"));
+    await stopProcess(first, "SIGKILL");
+    const minedBeforeKill = (await world.claimCounts()).size;
+    await world.startProcess(configFile, "sigkill-2");
+    await until("the file is settled", () => world.result(inbox, file.name) !== undefined, 120_000);
+    await until("every request is closed", async () =>
+      [...(await world.requestEndings()).values()].every((e) => e.length > 0),
+    );
+    expect(minedBeforeKill - 2, "claims of the file before the kill").to.be.within(1, ROWS - 1); // 2: funding
+    await expectSettledOnce(file.ids, inbox, [config.stateDir]);
+  });
+
+  it("stopped with SIGTERM mid-run, exits 0 after its batches in flight, and a restart finishes the file", async function () {
+    const config = world.config("sigterm");
+    const inbox = path.join(config.stateDir, "inbox");
+    const file = await world.drop(inbox, "usage.csv", world.usageRows(ROWS));
+    const configFile = await world.configFile(config);
+    const first = await world.startProcess(configFile, "sigterm-1");
+    await until("a first batch is mined", () => logged("sigterm-1", "batch mined"));
+    const code = await stopProcess(first, "SIGTERM");
+    expect([
+      code,
+      logged("sigterm-1", "stopped"),
+      existsSync(path.join(config.stateDir, "worker.lock")),
+    ]).to.deep.equal([0, true, false]);
+    await world.startProcess(configFile, "sigterm-2");
+    await until("the file is settled", () => world.result(inbox, file.name) !== undefined, 120_000);
+    await expectSettledOnce(file.ids, inbox, [config.stateDir]);
+  });
+
+  it("keeps going when the chain is stopped and restarted under it, and loses nothing", async function () {
+    const config = world.config("restart", {
+      relayer: { ...world.config("x").relayer, maxBatchesInFlight: 2, batchSize: 25 },
+    });
+    const inbox = path.join(config.stateDir, "inbox");
+    const file = await world.drop(inbox, "usage.csv", world.usageRows(ROWS));
+    for (let i = 0; i < 2; i++) await world.redeem(ACCOUNTS.globex, 1);
+    const configFile = await world.configFile(config);
+    const service = await world.startProcess(configFile, "restart");
+    await until("a first batch is mined", () => logged("restart", "batch mined"));
+    await world.chain.stop();
+    const metrics = `${world.statusUrl(configFile)}/metrics`;
+    const rpcErrors = async () => {
+      const text = await (await fetch(metrics)).text();
+      return [...text.matchAll(/^zon_rpc_errors_total\{loop="(relayer|worker)"\} (\d+)$/gm)].map((m) =>
+        Number(m[2]),
+      );
+    };
+    await until(
+      "both loops have found the chain gone",
+      async () => (await rpcErrors()).filter((n) => n > 0).length === 2,
+    );
+    await world.chain.restart();
+    await until("the file is settled", () => world.result(inbox, file.name) !== undefined, 120_000);
+    await until("every request is closed", async () =>
+      [...(await world.requestEndings()).values()].every((e) => e.length > 0),
+    );
+    expect(service.exitCode).to.equal(null);
+    await expectSettledOnce(file.ids, inbox, [config.stateDir]);
+  });
+
+  it("gets everything through a JSON-RPC proxy that drops, delays and duplicates a share of the calls", async function () {
+    const proxy = await startFlakyProxy(
+      world.chain.url,
+      { dropBefore: 0.05, dropAfter: 0.05, delay: 0.1, duplicate: 0.1, maxDelayMs: 800 },
+      20_261_125,
+    );
+    try {
+      const config = world.config("flaky", { rpcUrl: proxy.url });
+      const inbox = path.join(config.stateDir, "inbox");
+      const file = await world.drop(inbox, "usage.csv", world.usageRows(ROWS));
+      for (let i = 0; i < 3; i++) await world.redeem(ACCOUNTS.acme, 1);
+      await world.startProcess(await world.configFile(config), "flaky", {
+        ...world.env,
+        ZON_RPC_URL: proxy.url,
+      });
+      await until("the file is settled", () => world.result(inbox, file.name) !== undefined, 180_000);
+      await until(
+        "every request is closed",
+        async () => [...(await world.requestEndings()).values()].every((e) => e.length > 0),
+        120_000,
+      );
+      const { calls, ...struck } = proxy.counts;
+      expect([calls > 100, Object.values(struck).every((n) => n > 0)]).to.deep.equal([true, true]);
+      await expectSettledOnce(file.ids, inbox, [config.stateDir]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("claims each attestation once when two relayers run on one inbox by mistake", async function () {
+    const shared = path.join(world.dir, "shared-inbox");
+    const a = world.config("twin-a", { inbox: shared });
+    const b = world.config("twin-b", { inbox: shared, loops: ["relayer"] });
+    await world.startProcess(await world.configFile(a), "twin-a");
+    await world.startProcess(await world.configFile(b), "twin-b");
+    await until(
+      "both relayers are running",
+      () => logged("twin-a", "status server listening") && logged("twin-b", "status server listening"),
+    );
+    const file = await world.drop(shared, "usage.csv", world.usageRows(ROWS));
+    await until("the file is settled", () => world.result(shared, file.name) !== undefined, 120_000);
+    expect([logged("twin-a", "usage file taken"), logged("twin-b", "usage file taken")]).to.deep.equal([
+      true,
+      true,
+    ]);
+    await expectSettledOnce(file.ids, shared, [a.stateDir, b.stateDir]);
+  });
+});
