@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
 import { gasBreakdown, type GasBreakdown } from "./trace";
@@ -35,12 +36,16 @@ const RATIOS: Array<[string, string, number]> = [
 async function main(): Promise<void> {
   if (network.name !== "hardhat")
     throw new Error(`network: bench runs on the in-process network, not ${network.name}`);
-  const results: BenchResults = { gas: {}, offchain: {}, load: {} };
+  const file = path.join(__dirname, "results.json");
+  // The load figures come from `npm run bench:load`: kept as they are.
+  const previous = existsSync(file)
+    ? (JSON.parse(await readFile(file, "utf8")) as Partial<BenchResults>)
+    : {};
+  const results: BenchResults = { gas: {}, offchain: {}, load: previous.load ?? {} };
   for (const [name, section] of SECTIONS) {
     process.stdout.write(`bench: ${name}…\n`);
     await section(results);
   }
-  const file = path.join(__dirname, "results.json");
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, JSON.stringify(results, null, 2) + "\n");
 

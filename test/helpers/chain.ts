@@ -22,12 +22,18 @@ export interface LocalChain {
 
 /**
  * Starts anvil with the private network's settings (`BESU_LOCAL.anvilArgs`) and waits for its genesis.
- * `stateFile` keeps the chain across a restart (anvil writes it when stopped and loads it when started).
+ * `stateFile` keeps the chain across a restart (anvil writes it when stopped and loads it when started);
+ * `automine` mines each transaction at once instead of a block a second.
  */
-export async function startLocalChain(options: { stateFile?: string } = {}): Promise<LocalChain> {
+export async function startLocalChain(
+  options: { stateFile?: string; automine?: boolean } = {},
+): Promise<LocalChain> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = [...BESU_LOCAL.anvilArgs(port), ...(options.stateFile ? ["--state", options.stateFile] : [])];
+  let args = [...BESU_LOCAL.anvilArgs(port), ...(options.stateFile ? ["--state", options.stateFile] : [])];
+  // Automine: a block per transaction, at once (for building a long history quickly).
+  if (options.automine)
+    args = args.filter((arg, i, all) => arg !== "--block-time" && all[i - 1] !== "--block-time");
   let node: ChildProcess;
   let genesis = "";
   const start = async () => {

@@ -1,0 +1,401 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, openSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import {
+  AbiCoder,
+  HDNodeWallet,
+  JsonRpcProvider,
+  keccak256,
+  toUtf8Bytes,
+  type ContractTransactionResponse,
+  type Log,
+} from "ethers";
+import {
+  AttestationSigner,
+  BESU_LOCAL,
+  FulfilmentWorker,
+  packRates,
+  readDeployment,
+  rewardDomain,
+  TEST_MNEMONIC,
+  type Deployment,
+  type FulfilmentAdapter,
+  type UsageAttestation,
+} from "../src";
+import type { IssuerConfig } from "../src/service/issuer";
+import type { FileResult } from "../src/service/relayer";
+import { deployOn, removeDeployJournal, ROOT, startLocalChain, type LocalChain } from "../test/helpers/chain";
+import { freePort } from "../test/helpers/net";
+import {
+  BulkRedeemer__factory,
+  RedemptionGateway__factory,
+  RewardDistributor__factory,
+} from "../typechain-types";
+import type { BenchResults } from "./lib";
+
+/*
+ * `npm run bench:load [-- --seconds N --rate R]`: the issuer service under a steady load on the Besu-like
+ * local chain (1 s blocks, the kit's 60 M block gas limit) — a million-customer month scaled to what runs
+ * here. For N seconds a usage export of R rows lands in the inbox each second, and a business makes 20
+ * redemption requests each second; the service (`zon-issuer`, its own process) claims and fulfils them.
+ * Measured from the chain and the service's own results: claims per second and per block, redemptions
+ * per second, inbox-to-chain latency (p50, p99), gas per block. Then, on a chain that mines at once, the
+ * fulfilment worker's round time with 1,000 and with 100,000 settled requests behind it. The figures go to
+ * `bench/results.json` under `load.*`. Every process it starts, it stops.
+ */
+
+const PERIOD = 202611;
+const RATES = packRates([500, 300, 200, 100, 0, 250, 0, 1_000]);
+const CREDIT_SKU = 1;
+const CREDIT_PRICE = 10n ** 19n; // 10 ZON
+const REDEMPTIONS_PER_SECOND = 20;
+const CUSTOMERS = 5_000;
+const account = (index: number) =>
+  HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
+const POLICY_OFFICER = 3;
+const ATTESTORS = [4, 5];
+const FULFILLER = 7;
+const FUNDER = 15;
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  if (at === -1) return fallback;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name}: ${process.argv[at + 1]} is not a positive whole number`);
+  return value;
+}
+
+const seconds = (ms: number) => Math.round(ms) / 1000;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const until = async (what: string, check: () => Promise<boolean> | boolean, ms: number) => {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000} s waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+/** The suite on `chain`, a policy for PERIOD, and a bulk redeemer funded with `fundZon` ZON. */
+async function setUp(chain: LocalChain, dir: string, fundZon: bigint) {
+  await mkdir(dir, { recursive: true });
+  deployOn(chain, dir);
+  process.env.ZON_DEPLOYMENTS_DIR = dir;
+  const deployment: Deployment = readDeployment("besuLocal");
+  delete process.env.ZON_DEPLOYMENTS_DIR;
+  const provider = new JsonRpcProvider(chain.url, BESU_LOCAL.chainId, {
+    staticNetwork: true,
+    pollingInterval: 50,
+    cacheTimeout: -1,
+  });
+  const signer = (index: number) => account(index).connect(provider);
+  const distributor = RewardDistributor__factory.connect(deployment.contracts.RewardDistributor, provider);
+  await (await distributor.connect(signer(POLICY_OFFICER)).publishPolicy(PERIOD, RATES, 10_000_000n)).wait();
+  const bulk = await new BulkRedeemer__factory(signer(FUNDER)).deploy(
+    deployment.contracts.ZonCoin,
+    deployment.contracts.RedemptionGateway,
+  );
+  await bulk.deploymentTransaction()!.wait();
+  // Category 7 earns 10 %: 10^15 wei a cent.
+  const domain = rewardDomain(BigInt(BESU_LOCAL.chainId), deployment.contracts.RewardDistributor);
+  const attestation: UsageAttestation = {
+    beneficiary: await bulk.getAddress(),
+    customerId: keccak256(toUtf8Bytes("bulk")),
+    period: PERIOD,
+    category: 7,
+    usageCents: (fundZon * 10n ** 18n) / 10n ** 15n,
+    id: 9_000_000_000n,
+    deadline: 2n ** 40n,
+  };
+  const signatures = ATTESTORS.map((i) => new AttestationSigner(account(i).privateKey, domain))
+    .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1))
+    .map((s) => s.sign(attestation).slice(2))
+    .join("");
+  await (await distributor.connect(signer(FUNDER)).claim(attestation, "0x" + signatures)).wait();
+  const gateway = RedemptionGateway__factory.connect(
+    deployment.contracts.RedemptionGateway,
+    signer(FULFILLER),
+  );
+  return { deployment, provider, distributor, gateway, bulk };
+}
+
+// ------------------------------------------------------------------------------- claims under load
+
+async function claimsUnderLoad(
+  dir: string,
+  durationSeconds: number,
+  rate: number,
+): Promise<Record<string, number>> {
+  const chain = await startLocalChain();
+  let service: ChildProcess | undefined;
+  let provider: JsonRpcProvider | undefined;
+  try {
+    const setup = await setUp(chain, dir, BigInt(durationSeconds * REDEMPTIONS_PER_SECOND) * 10n + 100n);
+    const rpc = setup.provider;
+    provider = rpc;
+    const { distributor, gateway, bulk } = setup;
+    const local = JSON.parse(
+      readFileSync(path.join(ROOT, "deploy", "issuer", "besuLocal.json"), "utf8"),
+    ) as IssuerConfig;
+    const stateDir = path.join(dir, "issuer");
+    const inbox = path.join(stateDir, "inbox");
+    const config: IssuerConfig = {
+      ...local,
+      rpcUrl: chain.url,
+      stateDir,
+      status: { host: "127.0.0.1", port: await freePort() },
+      relayer: {
+        ...local.relayer,
+        batchSize: 100,
+        maxBatchesInFlight: 32,
+        intervalMs: 100,
+        rebroadcastAfterSeconds: 5,
+      },
+      worker: { ...local.worker, intervalMs: 500, batchSize: 200 },
+    };
+    const configFile = path.join(dir, "issuer.json");
+    await writeFile(configFile, JSON.stringify(config));
+    const log = path.join(dir, "issuer.log");
+    service = spawn(process.execPath, [path.join(ROOT, "bin", "zon-issuer.js"), "--config", configFile], {
+      cwd: ROOT,
+      env: { ...process.env, ZON_DEPLOYMENTS_DIR: dir, ZON_RPC_URL: "" },
+      stdio: ["ignore", openSync(log, "a"), openSync(log, "a")],
+      detached: true,
+    });
+    await until(
+      "the service is up",
+      () => existsSync(log) && readFileSync(log, "utf8").includes("status server listening"),
+      60_000,
+    );
+
+    const startBlock = await rpc.getBlockNumber();
+    const owners = Array.from(
+      { length: CUSTOMERS },
+      (_, i) =>
+        "0x" + keccak256(AbiCoder.defaultAbiCoder().encode(["string", "uint256"], ["customer", i])).slice(26),
+    );
+    const dropped = new Map<string, number>();
+    const redemptions: Array<Promise<unknown>> = [];
+    let id = 0;
+    const began = Date.now();
+    process.stdout.write(
+      `bench:load: ${durationSeconds} s of ${rate} usage rows and ${REDEMPTIONS_PER_SECOND} redemptions a second\n`,
+    );
+    for (let second = 0; second < durationSeconds; second++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, began + second * 1000 - Date.now())));
+      const rows = ["beneficiary,customerId,period,category,usageCents,id"];
+      for (let i = 0; i < rate; i++, id++)
+        rows.push(
+          `${owners[(id * 7_919) % CUSTOMERS]},${keccak256(toUtf8Bytes(`c${id % CUSTOMERS}`))},${PERIOD},compute,${1_000 + (id % 5_000)},${id}`,
+        );
+      const name = `usage-${String(second).padStart(5, "0")}.csv`;
+      await writeFile(path.join(inbox, `.${name}`), rows.join("\n") + "\n");
+      await rename(path.join(inbox, `.${name}`), path.join(inbox, name));
+      dropped.set(name, Date.now());
+      redemptions.push(
+        bulk
+          .redeemMany(CREDIT_SKU, CREDIT_PRICE, REDEMPTIONS_PER_SECOND)
+          .then((tx: ContractTransactionResponse) => tx.wait()),
+      );
+    }
+    await Promise.all(redemptions);
+    const done = path.join(inbox, "done");
+    const resultOf = (name: string) => path.join(done, `${name}.result.json`);
+    await until(
+      "every usage file is settled on chain",
+      () => [...dropped.keys()].every((name) => existsSync(resultOf(name))),
+      300_000,
+    );
+    const requests = durationSeconds * REDEMPTIONS_PER_SECOND;
+    await until(
+      "every redemption request is settled",
+      async () => (await gateway.openTotal()) === 0n && Number(await gateway.nextRequestId()) === requests,
+      300_000,
+    );
+    const endBlock = await rpc.getBlockNumber();
+
+    const latencies: number[] = [];
+    for (const [name, at] of dropped) {
+      const result = JSON.parse(await readFile(resultOf(name), "utf8")) as FileResult;
+      latencies.push((Date.parse(result.settledAt) - at) / 1000);
+    }
+    latencies.sort((a, b) => a - b);
+
+    const claimTopic = distributor.interface.getEvent("AttestationClaimed").topicHash;
+    const fulfilledTopic = gateway.interface.getEvent("RedemptionFulfilled").topicHash;
+    const requestedTopic = gateway.interface.getEvent("RedemptionRequested").topicHash;
+    const logs: Log[] = [];
+    for (let from = startBlock; from <= endBlock; from += 100)
+      logs.push(...(await rpc.getLogs({ fromBlock: from, toBlock: Math.min(endBlock, from + 99) })));
+    const perBlock = new Map<number, number>();
+    for (const l of logs)
+      if (l.topics[0] === claimTopic) perBlock.set(l.blockNumber, (perBlock.get(l.blockNumber) ?? 0) + 1);
+    const claimBlocks = [...perBlock.keys()].sort((a, b) => a - b);
+    const [first, last] = [claimBlocks[0], claimBlocks[claimBlocks.length - 1]];
+    const blocks = await Promise.all(
+      Array.from({ length: last - first + 1 }, (_, i) => rpc.getBlock(first + i)),
+    );
+    const claims = [...perBlock.values()].reduce((a, b) => a + b, 0);
+    const span = blocks[blocks.length - 1]!.timestamp - blocks[0]!.timestamp + BESU_LOCAL.blockTimeSeconds;
+    const gas = blocks.reduce((sum, b) => sum + Number(b!.gasUsed), 0);
+    const blockOf = (topic: string) => logs.filter((l) => l.topics[0] === topic).map((l) => l.blockNumber);
+    const requestBlocks = blockOf(requestedTopic);
+    const fulfilBlocks = blockOf(fulfilledTopic);
+    const timeOf = async (n: number) => (await rpc.getBlock(n))!.timestamp;
+    const redemptionSpan =
+      (await timeOf(Math.max(...fulfilBlocks))) -
+      (await timeOf(Math.min(...requestBlocks))) +
+      BESU_LOCAL.blockTimeSeconds;
+    if (claims !== durationSeconds * rate)
+      throw new Error(`claims: ${claims} on chain, but ${durationSeconds * rate} rows were dropped`);
+    return {
+      "load.claimsPerSecond": Math.round(claims / span),
+      "load.claimsPerBlock": Math.round(claims / blocks.length),
+      "load.redemptionsPerSecond": Math.round((fulfilBlocks.length / redemptionSpan) * 10) / 10,
+      "load.inboxToChainP50Seconds": seconds(percentile(latencies, 50) * 1000),
+      "load.inboxToChainP99Seconds": seconds(percentile(latencies, 99) * 1000),
+      "load.gasPerBlock": Math.round(gas / blocks.length),
+    };
+  } finally {
+    if (service?.pid && service.exitCode === null) {
+      const exited = new Promise((resolve) => service!.once("exit", resolve));
+      process.kill(-service.pid, "SIGTERM");
+      await exited;
+    }
+    provider?.destroy();
+    await chain.stop();
+    await removeDeployJournal(chain);
+  }
+}
+
+// ------------------------------------------------------------------------- the worker against history
+
+/** Delivers at once (the round's reading cost is what is measured, not a fulfilment backend). */
+const instantAdapter: FulfilmentAdapter = {
+  findDelivery: async () => undefined,
+  fulfil: async (request) => ({
+    delivered: true,
+    receiptHash: keccak256(toUtf8Bytes(`delivery ${request.id}`)),
+  }),
+};
+
+async function workerAgainstHistory(dir: string, history: number): Promise<Record<string, number>> {
+  const chain = await startLocalChain({ automine: true });
+  let provider: JsonRpcProvider | undefined;
+  try {
+    const setup = await setUp(chain, dir, BigInt(history) * 11n + 1_000n);
+    provider = setup.provider;
+    const { gateway, bulk, deployment } = setup;
+    const worker = new FulfilmentWorker({
+      gateway,
+      adapter: instantAdapter,
+      fromBlock: deployment.fromBlock,
+      confirmations: 0,
+      batchSize: 500,
+      blockRange: 200,
+      safetyMarginSeconds: 0,
+    });
+    let made = 0;
+    /** Requests up to `total`, settled by the fulfiller directly in large batches (history, not the test). */
+    const historyUpTo = async (total: number) => {
+      while (made < total) {
+        const count = Math.min(250, total - made);
+        const receipt = await (await bulk.redeemMany(CREDIT_SKU, CREDIT_PRICE, count)).wait();
+        const requests = receipt!.logs
+          .map((l) => gateway.interface.parseLog(l))
+          .filter((e) => e?.name === "RedemptionRequested")
+          .map((e) => {
+            const a = e!.args;
+            return {
+              id: a.id,
+              owner: a.owner,
+              sku: a.sku,
+              quantity: a.quantity,
+              amount: a.amount,
+              cancelAfter: a.cancelAfter,
+              flags: a.flags,
+            };
+          });
+        await (await gateway.accept(requests)).wait();
+        await (
+          await gateway.confirmBatch(
+            requests,
+            requests.map(() => keccak256("0x")),
+          )
+        ).wait();
+        made += count;
+        if (made % 10_000 < count) process.stdout.write(`bench:load: ${made} requests settled\n`);
+      }
+    };
+    /** The round of a worker that is caught up, with 20 new requests to settle: median of three. */
+    const steadyRound = async () => {
+      await worker.runOnce(); // catch up on the history first
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await (await bulk.redeemMany(CREDIT_SKU, CREDIT_PRICE, 20)).wait();
+        made += 20;
+        const started = performance.now();
+        const report = await worker.runOnce();
+        times.push(performance.now() - started);
+        if (report.confirmed.length !== 20)
+          throw new Error(`worker round: confirmed ${report.confirmed.length}, not 20`);
+      }
+      return seconds(times.sort((a, b) => a - b)[1]);
+    };
+    process.stdout.write("bench:load: worker round with 1,000 settled requests behind it\n");
+    await historyUpTo(1_000);
+    const round1k = await steadyRound();
+    process.stdout.write(
+      "bench:load: worker round with 100,000 settled requests behind it (building the history)\n",
+    );
+    await historyUpTo(history);
+    const round100k = await steadyRound();
+    const fresh = new FulfilmentWorker({
+      gateway,
+      adapter: instantAdapter,
+      fromBlock: deployment.fromBlock,
+      confirmations: 0,
+      blockRange: 200,
+      safetyMarginSeconds: 0,
+    });
+    const started = performance.now();
+    await fresh.runOnce();
+    return {
+      "load.workerRound1kSeconds": round1k,
+      "load.workerRound100kSeconds": round100k,
+      "load.workerCatchUp100kSeconds": seconds(performance.now() - started),
+    };
+  } finally {
+    provider?.destroy();
+    await chain.stop();
+    await removeDeployJournal(chain);
+  }
+}
+
+async function main(): Promise<void> {
+  const durationSeconds = option("--seconds", 60);
+  const rate = option("--rate", 1_200);
+  const dir = await mkdtemp(path.join(os.tmpdir(), "zon-load-"));
+  const file = path.join(__dirname, "results.json");
+  try {
+    const load = {
+      ...(await claimsUnderLoad(path.join(dir, "claims"), durationSeconds, rate)),
+      ...(await workerAgainstHistory(path.join(dir, "history"), option("--history", 100_000))),
+    };
+    const results = JSON.parse(await readFile(file, "utf8")) as BenchResults;
+    results.load = load;
+    await writeFile(file, JSON.stringify(results, null, 2) + "\n");
+    console.table(load);
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench:load: ${(error as Error).message}`);
+  process.exit(1);
+});
