@@ -14,13 +14,13 @@ export const BESU_LOCAL = {
   url: process.env.BESU_LOCAL_URL ?? `http://${LOCAL_HOST}:${LOCAL_PORT}`,
   blockTimeSeconds: 1,
   /** anvil's command line for this chain (on another port for tests that run their own). */
-  anvilArgs(port: number = LOCAL_PORT, hardfork = "cancun"): string[] {
+  anvilArgs(port: number = LOCAL_PORT, hardfork = "cancun", gasLimit: bigint = BLOCK_GAS_LIMIT): string[] {
     return [
       ...["--host", LOCAL_HOST, "--port", String(port), "--chain-id", String(ZONCOIN_CHAIN_ID)],
       ...["--hardfork", hardfork, "--gas-price", "0", "--block-base-fee-per-gas", "0"],
       ...["--disable-min-priority-fee", "--block-time", String(BESU_LOCAL.blockTimeSeconds)],
       // The Besu kit's genesis block gas limit (anvil's own default is half of it).
-      ...["--gas-limit", String(BLOCK_GAS_LIMIT)],
+      ...["--gas-limit", String(gasLimit)],
     ];
   },
 };

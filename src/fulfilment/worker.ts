@@ -56,6 +56,8 @@ export interface WorkerOptions {
   batchSize?: number;
   /** Tries per RPC call before the round gives up (the next round starts over from the chain). */
   rpcAttempts?: number;
+  /** Milliseconds a sent transaction may take to be mined before its batch is checked and sent again. */
+  receiptTimeoutMs?: number;
   /** Waits before retry `attempt` (1, 2, …); injectable so tests need not wait. */
   backoff?: (attempt: number) => Promise<void>;
   /** Most blocks per log query. */
@@ -132,6 +134,7 @@ interface Item {
 export class FulfilmentWorker {
   private readonly batchSize: number;
   private readonly rpcAttempts: number;
+  private readonly receiptTimeoutMs: number;
   private readonly backoff: (attempt: number) => Promise<void>;
   private readonly blockRange: number;
   private readonly safetyMargin: bigint;
@@ -143,6 +146,7 @@ export class FulfilmentWorker {
   constructor(private readonly options: WorkerOptions) {
     this.batchSize = options.batchSize ?? 20;
     this.rpcAttempts = options.rpcAttempts ?? 6;
+    this.receiptTimeoutMs = options.receiptTimeoutMs ?? 30_000;
     this.backoff = options.backoff ?? exponentialBackoff;
     this.blockRange = options.blockRange ?? 5_000;
     this.safetyMargin = BigInt(options.safetyMarginSeconds ?? 600);
@@ -383,13 +387,18 @@ export class FulfilmentWorker {
     return done;
   }
 
-  /** Waits for a sent transaction, retrying lost answers: a landed transaction is never taken for lost. */
+  /**
+   * Waits for a sent transaction, retrying lost answers: a landed transaction is never taken for lost. One
+   * not mined within `receiptTimeoutMs` (a node restarted without its pool) fails the batch like a node
+   * fault: the batch is checked against the chain and sent again, never waited for forever.
+   */
   private async receiptOf(tx: ContractTransactionResponse) {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await tx.wait();
+        return await tx.wait(1, this.receiptTimeoutMs);
       } catch (error) {
-        if (isError(error, "CALL_EXCEPTION") || attempt >= this.rpcAttempts) throw error;
+        if (isError(error, "CALL_EXCEPTION") || isError(error, "TIMEOUT") || attempt >= this.rpcAttempts)
+          throw error;
         await this.backoff(attempt);
       }
     }

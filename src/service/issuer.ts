@@ -63,6 +63,8 @@ export interface IssuerConfig {
     batchSize: number;
     safetyMarginSeconds: number;
     deliverableSkus: number[];
+    /** Seconds a worker transaction may take to be mined before its batch is checked and sent again (30). */
+    receiptTimeoutSeconds?: number;
   };
   /** Milliseconds SIGTERM waits for batches in flight before abandoning them (the chain stays the truth). */
   shutdownGraceMs: number;
@@ -114,6 +116,9 @@ export function loadIssuerConfig(file: string): IssuerConfig {
     if ((field(config, name) as number) < 1) fail(name, "it must be at least 1");
   if (!/^[0-9]+$/.test(String(field(config, "relayer.gasPriceWei"))))
     fail("relayer.gasPriceWei", "it must be a whole number of wei, as text");
+  const receiptTimeout = field(config, "worker.receiptTimeoutSeconds");
+  if (receiptTimeout !== undefined && (!Number.isInteger(receiptTimeout) || (receiptTimeout as number) < 1))
+    fail("worker.receiptTimeoutSeconds", "it must be a whole number of seconds, at least 1");
   const loops = field(config, "loops");
   if (
     loops !== undefined &&
@@ -336,6 +341,7 @@ export class IssuerService {
         confirmations: config.worker.confirmations,
         batchSize: config.worker.batchSize,
         safetyMarginSeconds: config.worker.safetyMarginSeconds,
+        receiptTimeoutMs: (config.worker.receiptTimeoutSeconds ?? 30) * 1000,
         log: (message) => log("info", message, { loop: "worker" }),
       });
       log("info", "issuer service ready", {

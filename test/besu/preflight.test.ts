@@ -149,7 +149,7 @@ describe("preflight (needs the real, uninstrumented bytecode)", function () {
   });
 
   it("fails the gas-limit check on a chain whose blocks are too small for the deploy", async function () {
-    const rows = await preflightOn((port) => [...BESU_LOCAL.anvilArgs(port), "--gas-limit", "1000000"]);
+    const rows = await preflightOn((port) => BESU_LOCAL.anvilArgs(port, "cancun", 1_000_000n));
     expect(row(rows, "block gas limit").ok).to.equal(false);
   });
 

@@ -85,8 +85,10 @@ describe("the issuer service under faults", function () {
     const minedBeforeKill = (await world.claimCounts()).size;
     await world.startProcess(configFile, "sigkill-2");
     await until("the file is settled", () => world.result(inbox, file.name) !== undefined, 120_000);
-    await until("every request is closed", async () =>
-      [...(await world.requestEndings()).values()].every((e) => e.length > 0),
+    await until(
+      "every request is closed",
+      async () => [...(await world.requestEndings()).values()].every((e) => e.length > 0),
+      120_000,
     );
     expect(minedBeforeKill - 2, "claims of the file before the kill").to.be.within(1, ROWS - 1); // 2: funding
     await expectSettledOnce(file.ids, inbox, [config.stateDir]);
@@ -134,8 +136,10 @@ describe("the issuer service under faults", function () {
     );
     await world.chain.restart();
     await until("the file is settled", () => world.result(inbox, file.name) !== undefined, 120_000);
-    await until("every request is closed", async () =>
-      [...(await world.requestEndings()).values()].every((e) => e.length > 0),
+    await until(
+      "every request is closed",
+      async () => [...(await world.requestEndings()).values()].every((e) => e.length > 0),
+      120_000,
     );
     expect(service.exitCode).to.equal(null);
     await expectSettledOnce(file.ids, inbox, [config.stateDir]);

@@ -104,6 +104,7 @@ export async function startWorld() {
           batchSize: 20,
           safetyMarginSeconds: 600,
           deliverableSkus: [1, 3],
+          receiptTimeoutSeconds: 5,
         },
         shutdownGraceMs: 10_000,
         ...overrides,
