@@ -231,6 +231,15 @@ export class Relayer {
         (receipt) => this.applyReceipt(items, receipt),
         (error) => this.refused(items, error),
       )
+      .catch((error: unknown) => {
+        // Whatever went wrong reading the outcome (a node fault while asking why a batch failed, say), the
+        // items are sent again: the chain skips what was claimed. Nothing is left waiting, nothing crashes.
+        this.options.log("warn", "batch outcome unreadable; its items are sent again", {
+          loop: "relayer",
+          error: describeError(error),
+        });
+        for (const item of items) if (item.state === "sending") item.state = "pending";
+      })
       .finally(() => this.batchesInFlight--);
   }
 

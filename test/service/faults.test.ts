@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { startFlakyProxy } from "../helpers/flaky-proxy";
 import { ACCOUNTS, startWorld, stopProcess, until, waiting, type World } from "./fixture";
@@ -39,15 +39,15 @@ describe("the issuer service under faults", function () {
     await world.stopProcesses();
   });
 
-  /** Every service's state directory so far: a request fulfilled in one test must not be delivered in another. */
-  const ledgers: string[] = [];
-
   /** Every id claimed exactly once; every request closed by exactly one event, delivered exactly once if fulfilled. */
-  async function expectSettledOnce(ids: string[], inbox: string, stateDirs: string[]) {
-    ledgers.push(...stateDirs);
+  async function expectSettledOnce(ids: string[], inbox: string) {
+    // Every ledger any service of this file wrote: a request fulfilled in one test must not be delivered in another.
+    const ledgers = readdirSync(world.dir).filter((name) =>
+      existsSync(path.join(world.dir, name, "ledger.jsonl")),
+    );
     const counts = await world.claimCounts();
     const endings = await world.requestEndings();
-    const deliveries = ledgers.flatMap((dir) => world.ledger(dir));
+    const deliveries = ledgers.flatMap((name) => world.ledger(path.join(world.dir, name)));
     const fulfilled = [...endings].filter(([, e]) => e.join() === "RedemptionFulfilled").map(([id]) => id);
     const keys = new Set(deliveries.map((d) => d.redemptionKey));
     expect({
@@ -91,7 +91,7 @@ describe("the issuer service under faults", function () {
       120_000,
     );
     expect(minedBeforeKill - 2, "claims of the file before the kill").to.be.within(1, ROWS - 1); // 2: funding
-    await expectSettledOnce(file.ids, inbox, [config.stateDir]);
+    await expectSettledOnce(file.ids, inbox);
   });
 
   it("stopped with SIGTERM mid-run, exits 0 after its batches in flight, and a restart finishes the file", async function () {
@@ -109,7 +109,7 @@ describe("the issuer service under faults", function () {
     ]).to.deep.equal([0, true, false]);
     await world.startProcess(configFile, "sigterm-2");
     await until("the file is settled", () => world.result(inbox, file.name) !== undefined, 120_000);
-    await expectSettledOnce(file.ids, inbox, [config.stateDir]);
+    await expectSettledOnce(file.ids, inbox);
   });
 
   it("keeps going when the chain is stopped and restarted under it, and loses nothing", async function () {
@@ -142,7 +142,7 @@ describe("the issuer service under faults", function () {
       120_000,
     );
     expect(service.exitCode).to.equal(null);
-    await expectSettledOnce(file.ids, inbox, [config.stateDir]);
+    await expectSettledOnce(file.ids, inbox);
   });
 
   it("gets everything through a JSON-RPC proxy that drops, delays and duplicates a share of the calls", async function () {
@@ -168,7 +168,7 @@ describe("the issuer service under faults", function () {
       );
       const { calls, ...struck } = proxy.counts;
       expect([calls > 100, Object.values(struck).every((n) => n > 0)]).to.deep.equal([true, true]);
-      await expectSettledOnce(file.ids, inbox, [config.stateDir]);
+      await expectSettledOnce(file.ids, inbox);
     } finally {
       await proxy.close();
     }
@@ -190,6 +190,6 @@ describe("the issuer service under faults", function () {
       true,
       true,
     ]);
-    await expectSettledOnce(file.ids, shared, [a.stateDir, b.stateDir]);
+    await expectSettledOnce(file.ids, shared);
   });
 });
