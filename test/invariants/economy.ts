@@ -23,6 +23,7 @@ import {
   type RedemptionRequest,
   type UsageAttestation,
 } from "../../src";
+import { ARBITRATION, FALLBACK_BUYER_BPS, REVIEW, STATUS } from "../escrow/fixture";
 
 /*
  * Random use of the whole economy, model-based (fast-check's `fc.commands`): the suite as `npm run deploy`
@@ -45,9 +46,6 @@ const DAY = 24n * HOUR;
 const CREDIT_SKU = 1;
 const CREDIT_PRICE = 10n * ONE_ZON;
 const FEE_BPS = 100n; // the escrow's platform fee in the hardhat deploy parameters
-const REVIEW = 7n * DAY;
-const ARBITRATION = 14n * DAY;
-const FALLBACK_BUYER_BPS = 5_000n;
 const key = (index: number) => HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
 
 /** The businesses the steps act for (test accounts 11–13), and who holds which role (deploy parameters). */
@@ -56,16 +54,8 @@ type Business = (typeof BUSINESSES)[number];
 const BUSINESS_ACCOUNT: Record<Business, number> = { acme: 11, globex: 12, initech: 13 };
 const ARBITER_ACCOUNT = 14;
 
-enum Status {
-  None,
-  Funded,
-  Delivered,
-  Disputed,
-  Released,
-  Resolved,
-  Refunded,
-}
-const settled = (s: Status) => s >= Status.Released;
+type Status = (typeof STATUS)[keyof typeof STATUS];
+const settled = (s: Status) => s >= STATUS.Released;
 
 interface Milestone {
   amount: bigint;
@@ -803,7 +793,7 @@ const createAgreementStep = fc
               sellerCancels: false,
               milestones: amounts.map((value) => ({
                 amount: value,
-                status: Status.Funded,
+                status: STATUS.Funded,
                 deliveredAt: 0n,
                 disputedAt: 0n,
               })),
@@ -906,7 +896,7 @@ async function runEscrowAction(
     return {
       refusal,
       apply: () => {
-        unsettled.forEach((x) => (x.status = Status.Refunded));
+        unsettled.forEach((x) => (x.status = STATUS.Refunded));
         if (total > 0n) move(m, s.addresses.escrow, g.buyer, total);
       },
     };
@@ -931,14 +921,14 @@ async function runEscrowAction(
     case "deliver":
       expected = !g.accepted
         ? refused("NotAccepted")
-        : ms.status !== Status.Funded
+        : ms.status !== STATUS.Funded
           ? refused("WrongStatus")
           : t > g.deliveryDeadline
             ? refused("DeliveryDeadlinePassed")
             : OK;
       send = () => s.escrow.connect(seller).deliver(id, index);
       apply = () => {
-        ms.status = Status.Delivered;
+        ms.status = STATUS.Delivered;
         ms.deliveredAt = t;
         voidCancels();
       };
@@ -946,26 +936,26 @@ async function runEscrowAction(
     case "release":
       send = () => s.escrow.connect(buyer).release(id, index);
       if (!g.accepted) expected = refused("NotAccepted");
-      else if (ms.status !== Status.Funded && ms.status !== Status.Delivered)
+      else if (ms.status !== STATUS.Funded && ms.status !== STATUS.Delivered)
         expected = refused("WrongStatus");
-      else settle(Status.Released, 0n, ms.amount);
+      else settle(STATUS.Released, 0n, ms.amount);
       break;
     case "claim":
       send = () => s.escrow.connect(seller).claim(id, index);
-      if (ms.status !== Status.Delivered) expected = refused("WrongStatus");
+      if (ms.status !== STATUS.Delivered) expected = refused("WrongStatus");
       else if (t <= ms.deliveredAt + REVIEW) expected = refused("ReviewWindowOpen");
-      else settle(Status.Released, 0n, ms.amount);
+      else settle(STATUS.Released, 0n, ms.amount);
       break;
     case "dispute":
       expected =
-        ms.status !== Status.Delivered
+        ms.status !== STATUS.Delivered
           ? refused("WrongStatus")
           : t > ms.deliveredAt + REVIEW
             ? refused("ReviewWindowClosed")
             : OK;
       send = () => s.escrow.connect(buyer).dispute(id, index);
       apply = () => {
-        ms.status = Status.Disputed;
+        ms.status = STATUS.Disputed;
         ms.disputedAt = t;
         voidCancels();
       };
@@ -973,17 +963,17 @@ async function runEscrowAction(
     case "resolve": {
       const buyerShare = (ms.amount * BigInt(share)) / 10_000n;
       send = () => s.escrow.connect(s.arbiter).resolve(id, index, buyerShare);
-      if (ms.status !== Status.Disputed) expected = refused("WrongStatus");
+      if (ms.status !== STATUS.Disputed) expected = refused("WrongStatus");
       else if (t > ms.disputedAt + ARBITRATION) expected = refused("ArbitrationWindowClosed");
-      else settle(Status.Resolved, buyerShare, ms.amount - buyerShare);
+      else settle(STATUS.Resolved, buyerShare, ms.amount - buyerShare);
       break;
     }
     case "resolveByFallback": {
       const buyerShare = (ms.amount * FALLBACK_BUYER_BPS) / 10_000n;
       send = () => s.escrow.connect(buyer).resolveByFallback(id, index);
-      if (ms.status !== Status.Disputed) expected = refused("WrongStatus");
+      if (ms.status !== STATUS.Disputed) expected = refused("WrongStatus");
       else if (t <= ms.disputedAt + ARBITRATION) expected = refused("ArbitrationWindowOpen");
-      else settle(Status.Resolved, buyerShare, ms.amount - buyerShare);
+      else settle(STATUS.Resolved, buyerShare, ms.amount - buyerShare);
       break;
     }
     case "refundUndelivered":
@@ -994,13 +984,13 @@ async function runEscrowAction(
           : () => s.escrow.connect(seller).sellerRefund(id, index);
       if (action === "refundUndelivered" && t <= g.deliveryDeadline)
         expected = refused("DeliveryDeadlineNotPassed");
-      else if (action === "refundUndelivered" ? ms.status !== Status.Funded : settled(ms.status))
+      else if (action === "refundUndelivered" ? ms.status !== STATUS.Funded : settled(ms.status))
         expected = refused("WrongStatus");
       else {
         const refusal = transferRefusal(m, s.addresses.escrow, g.buyer, ms.amount);
         if (refusal) expected = refused(refusal);
         apply = () => {
-          ms.status = Status.Refunded;
+          ms.status = STATUS.Refunded;
           voidCancels();
           move(m, s.addresses.escrow, g.buyer, ms.amount);
         };
@@ -1040,9 +1030,9 @@ const escrowStep = fc
 /** The action that moves a milestone on along its usual path (so that random runs reach the payouts). */
 function nextAction(g: Agreement, ms: Milestone, pick: number): EscrowAction {
   if (!g.accepted) return "accept";
-  if (ms.status === Status.Funded) return pick % 4 === 0 ? "release" : "deliver";
-  if (ms.status === Status.Delivered) return (["release", "dispute", "claim"] as const)[pick % 3];
-  if (ms.status === Status.Disputed) return pick % 2 === 0 ? "resolve" : "resolveByFallback";
+  if (ms.status === STATUS.Funded) return pick % 4 === 0 ? "release" : "deliver";
+  if (ms.status === STATUS.Delivered) return (["release", "dispute", "claim"] as const)[pick % 3];
+  if (ms.status === STATUS.Disputed) return pick % 2 === 0 ? "resolve" : "resolveByFallback";
   return (["buyerCancels", "sellerRefund"] as const)[pick % 2];
 }
 
