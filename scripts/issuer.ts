@@ -43,6 +43,20 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
 }
 
+// A promise nobody waits for failed (a library's, most likely): state is unknown, so stop and let the
+// supervisor restart the service, which reads everything again from the chain. One JSON line, no stack.
+process.on("unhandledRejection", (error) => {
+  console.error(
+    JSON.stringify({
+      time: new Date().toISOString(),
+      level: "fatal",
+      msg: "unhandled failure; exiting for a restart",
+      error: describeError(error),
+    }),
+  );
+  process.exit(1);
+});
+
 main().catch((error) => {
   console.error(`zon-issuer: ${describeError(error)}`);
   process.exit(1);
