@@ -10,6 +10,7 @@ import "./tasks/escrow";
 import "./tasks/redemption";
 import "./tasks/rewards";
 import "./tasks/token";
+import "./tasks/enforcement";
 import "./tasks/status";
 import "./tasks/safe";
 import "./tasks/web";

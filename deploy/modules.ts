@@ -24,6 +24,13 @@ function buildTokenModule(p: SuiteParameters) {
     const token = m.contract("ZonCoin", [deployer, p.adminTransferDelay, p.maxSupply]);
     m.call(token, "grantRole", [ROLES.PAUSER, p.pauser], { id: "grantPauser" });
     m.call(token, "grantRole", [ROLES.COMPLIANCE, p.compliance], { id: "grantCompliance" });
+    m.call(token, "grantRole", [ROLES.RECOVERY, p.enforcement.recoveryOfficer], { id: "grantRecovery" });
+    m.call(token, "grantRole", [ROLES.FORCED_TRANSFER, p.enforcement.forcedTransferOfficer], {
+      id: "grantForcedTransfer",
+    });
+    // The deployer is still the admin here; a zero delay is the contract's default and cannot be set again.
+    if (p.enforcement.delay > 0n)
+      m.call(token, "setEnforcementDelay", [p.enforcement.delay], { id: "setEnforcementDelay" });
     return { token };
   });
 }

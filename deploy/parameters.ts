@@ -37,7 +37,17 @@ export interface SuiteParameters {
     /** The platform fee governance sets; each agreement keeps the one in force when it was made. */
     feeBps: bigint;
   };
+  /** The token's two rare powers: recovery of a lost wallet and forced transfer. */
+  enforcement: {
+    recoveryOfficer: string;
+    forcedTransferOfficer: string;
+    /** Seconds between announcing a recovery or forced transfer and carrying it out (0: no announcement). */
+    delay: bigint;
+  };
 }
+
+/** The token's cap on the enforcement delay (ZonCoin.MAX_ENFORCEMENT_DELAY). */
+export const MAX_ENFORCEMENT_DELAY = 30n * 86_400n;
 
 const SKU_KINDS = ["cloudCredit", "catalogueItem", "subscription"];
 
@@ -140,6 +150,11 @@ export function parseParameters(raw: unknown, source: string): SuiteParameters {
       "at most 2592000 (30 days, the contract's cap)",
     );
 
+  const enforcement = section("enforcement");
+  const delay = whole(enforcement, "delay", "enforcement.");
+  if (delay > MAX_ENFORCEMENT_DELAY)
+    fail("enforcement.delay:", Number(delay), "at most 2592000 (30 days, the contract's cap)");
+
   return {
     governance: address(raw, "governance"),
     pauser: address(raw, "pauser"),
@@ -161,6 +176,11 @@ export function parseParameters(raw: unknown, source: string): SuiteParameters {
       catalogue,
     },
     escrow: { treasury: address(escrow, "treasury", "escrow."), feeBps },
+    enforcement: {
+      recoveryOfficer: address(enforcement, "recoveryOfficer", "enforcement."),
+      forcedTransferOfficer: address(enforcement, "forcedTransferOfficer", "enforcement."),
+      delay,
+    },
   };
 }
 
@@ -195,6 +215,8 @@ export function refuseTestAccounts(p: SuiteParameters, source: string): void {
     ["redemption.fulfiller", p.redemption.fulfiller],
     ["redemption.catalogueManager", p.redemption.catalogueManager],
     ["escrow.treasury", p.escrow.treasury],
+    ["enforcement.recoveryOfficer", p.enforcement.recoveryOfficer],
+    ["enforcement.forcedTransferOfficer", p.enforcement.forcedTransferOfficer],
   ];
   // A low address (0x…01, the precompiles' range) is a placeholder: nobody holds its key.
   const placeholders = roles.filter(([, address]) => known.has(address) || BigInt(address) < 0x10000n);

@@ -73,6 +73,19 @@ const HINTS: Record<string, Hint> = {
     `the permit signature is not ${a.owner}'s (neither its key's nor accepted by its wallet through ERC-1271); sign it again as the owner`,
   ZonCoinMinterAlreadyConfigured: (a) =>
     `${a.minter} is already a minter (allowance ${a.allowance}); use increaseMinterAllowance or decreaseMinterAllowance`,
+  ZonCoinMissingCaseId: () =>
+    "a recovery or forced transfer must carry the case id of its off-chain evidence; give --case",
+  ZonCoinSameAccount: (a) => `${a.account} is named on both sides; give two different accounts`,
+  ZonCoinZeroAmount: () => "a forced transfer of nothing; give an amount above zero",
+  ZonCoinOperationNotAnnounced: (a) =>
+    `operation ${a.operation} is not announced (never, or already carried out or cancelled) and an enforcement delay is in force; announce it first, then carry it out once the delay has passed`,
+  ZonCoinOperationNotReady: (a) =>
+    `operation ${a.operation} was announced and can be carried out from ${a.readyAt}; try again after that time`,
+  ZonCoinOperationAlreadyAnnounced: (a) =>
+    `operation ${a.operation} is already announced, ready from ${a.readyAt}; carry it out or cancel it`,
+  ZonCoinEnforcementDelayTooLong: (a) =>
+    `an enforcement delay of ${a.delay} s is above the maximum of ${a.max} s (30 days)`,
+  ZonCoinEnforcementDelayUnchanged: (a) => `the enforcement delay is already ${a.delay} s; nothing to change`,
   // RewardDistributor
   PolicyNotPublished: (a) =>
     `period ${a.period} has no cashback policy yet; the policy officer must publish it (rewards:policy) first`,
@@ -201,7 +214,7 @@ const MILESTONE_STATUSES = ["none", "funded", "delivered", "disputed", "released
 const AMOUNT =
   /^(amount|balance|allowance|needed|requested|total|budget|committed|remaining|buyerShare|surplus|value|cap|newSupply|maxSupply|maxTotalPrice|price)$/;
 const TIME =
-  /^(deadline|schedule|cancelAfter|acceptedUntil|endsAt|endedAt|claimDeadline|acceptDeadline|deliveryDeadline)$/;
+  /^(deadline|schedule|cancelAfter|acceptedUntil|endsAt|endedAt|claimDeadline|acceptDeadline|deliveryDeadline|readyAt)$/;
 /** What each role is called in a sentence. */
 export const ROLE_TITLES: Record<string, string> = {
   [ROLES.DEFAULT_ADMIN]: "admin",
@@ -211,6 +224,8 @@ export const ROLE_TITLES: Record<string, string> = {
   [ROLES.POLICY]: "policy officer",
   [ROLES.CATALOGUE]: "catalogue manager",
   [ROLES.FULFILLER]: "fulfiller",
+  [ROLES.RECOVERY]: "recovery officer",
+  [ROLES.FORCED_TRANSFER]: "forced-transfer officer",
 };
 
 /**

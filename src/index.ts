@@ -22,3 +22,4 @@ export * from "./fastsign";
 export * from "./amounts";
 export * from "./actions";
 export * from "./cashback";
+export * from "./enforcement";

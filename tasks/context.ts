@@ -259,6 +259,17 @@ export const ROLE = {
   pauser: { title: "pauser", role: ROLES.PAUSER, parameter: "pauser" },
   compliance: { title: "compliance officer", role: ROLES.COMPLIANCE, parameter: "compliance" },
   minterAdmin: { title: "minter admin", role: ROLES.MINTER_ADMIN, parameter: "governance" },
+  recoveryOfficer: {
+    title: "recovery officer",
+    role: ROLES.RECOVERY,
+    parameter: "enforcement.recoveryOfficer",
+  },
+  forcedTransferOfficer: {
+    title: "forced-transfer officer",
+    role: ROLES.FORCED_TRANSFER,
+    parameter: "enforcement.forcedTransferOfficer",
+  },
+  tokenAdmin: { title: "token's admin", role: ROLES.DEFAULT_ADMIN, parameter: "governance" },
 } as const;
 
 /** Role names `--from` accepts, and where the deploy parameters name their holder. */
@@ -270,6 +281,8 @@ const PARAMETER_OF: Record<string, string> = {
   fulfiller: "redemption.fulfiller",
   catalogueManager: "redemption.catalogueManager",
   treasury: "escrow.treasury",
+  recoveryOfficer: "enforcement.recoveryOfficer",
+  forcedTransferOfficer: "enforcement.forcedTransferOfficer",
 };
 
 // ---------------------------------------------------------------------------------------------- input

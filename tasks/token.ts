@@ -12,7 +12,8 @@ import { signerFor, suiteAddress, zonTask, ROLE } from "./context";
 const FROM = "account to send from: index, address, or name (default: the account the role is given to)";
 const TOKEN = "ZonCoin address (default: deployments/<network>.json)";
 
-async function tokenAt(hre: HardhatRuntimeEnvironment, address?: string) {
+/** The token: `--token`, or the network's deployment record. */
+export async function tokenAt(hre: HardhatRuntimeEnvironment, address?: string) {
   return hre.ethers.getContractAt("ZonCoin", await suiteAddress(hre, "ZonCoin", "token", address));
 }
 

@@ -33,6 +33,22 @@ interface IZonCoin {
     error ZonCoinInvalidPermitSignature(address owner);
     /// @notice `minter` is already a minter: change its allowance with increase/decrease, never by overwrite.
     error ZonCoinMinterAlreadyConfigured(address minter, uint256 allowance);
+    /// @notice A recovery or forced transfer must name the off-chain case it carries out (a non-zero id).
+    error ZonCoinMissingCaseId();
+    /// @notice A recovery or forced transfer names `account` on both sides.
+    error ZonCoinSameAccount(address account);
+    /// @notice A forced transfer of nothing.
+    error ZonCoinZeroAmount();
+    /// @notice An enforcement delay is in force and `operation` was not announced (or was cancelled, or done).
+    error ZonCoinOperationNotAnnounced(bytes32 operation);
+    /// @notice `operation` was announced and may be carried out from `readyAt` (Unix time), not before.
+    error ZonCoinOperationNotReady(bytes32 operation, uint256 readyAt);
+    /// @notice `operation` is already announced, ready from `readyAt`.
+    error ZonCoinOperationAlreadyAnnounced(bytes32 operation, uint256 readyAt);
+    /// @notice An enforcement delay of `delay` seconds is above the maximum `max`.
+    error ZonCoinEnforcementDelayTooLong(uint256 delay, uint256 max);
+    /// @notice The enforcement delay is already `delay`.
+    error ZonCoinEnforcementDelayUnchanged(uint256 delay);
 
     // ---------------------------------------------------------------- events
 
@@ -48,6 +64,37 @@ interface IZonCoin {
     event AllowlistSet(address indexed account, bool allowed);
     /// @notice Holder-allowlist mode was switched on (`enabled` true) or off.
     event AllowlistModeSet(bool enabled);
+    /// @notice A recovery of the lost wallet `lost` to `replacement` under case `caseId` was announced as
+    /// `operation`; it can be carried out from `readyAt` (Unix time).
+    event RecoveryAnnounced(
+        bytes32 indexed operation,
+        bytes32 indexed caseId,
+        address indexed lost,
+        address replacement,
+        uint256 readyAt
+    );
+    /// @notice The lost wallet `lost`'s whole balance `amount` moved to `replacement` under case `caseId`;
+    /// `lost` is frozen and `replacement` took over its allowlist status. A `Transfer` event says the same
+    /// move for ERC-20 indexers.
+    event WalletRecovered(address indexed lost, address indexed replacement, bytes32 indexed caseId, uint256 amount);
+    /// @notice A forced transfer of `amount` from `from` to `to` under case `caseId` was announced as
+    /// `operation`; it can be carried out from `readyAt` (Unix time).
+    event ForcedTransferAnnounced(
+        bytes32 indexed operation,
+        bytes32 indexed caseId,
+        address indexed from,
+        address to,
+        uint256 amount,
+        uint256 readyAt
+    );
+    /// @notice `amount` moved from `from` to `to` under case `caseId`, without their consent, frozen or
+    /// not. A `Transfer` event says the same move for ERC-20 indexers.
+    event ForcedTransfer(address indexed from, address indexed to, bytes32 indexed caseId, uint256 amount);
+    /// @notice The announced `operation` of case `caseId` was cancelled by `by`.
+    event OperationCancelled(bytes32 indexed operation, bytes32 indexed caseId, address by);
+    /// @notice Recoveries and forced transfers must now be announced `delay` seconds before they are carried
+    /// out (0: no announcement needed); it was `previousDelay`.
+    event EnforcementDelaySet(uint256 previousDelay, uint256 delay);
     /// @notice `amount` of `token` held by this contract by mistake was sent to `to`.
     event TokensRescued(address indexed token, address indexed to, uint256 amount);
 
@@ -145,6 +192,94 @@ interface IZonCoin {
     /// @param account The would-be recipient.
     /// @return True when a mint or transfer to `account` would pass the compliance checks.
     function canReceive(address account) external view returns (bool);
+
+    // ---------------------------------------------------------------- recovery and forced transfer
+
+    /// @notice Announces a recovery (the recovery role): it can be carried out `enforcementDelay()` seconds
+    /// from now, and cancelled until then.
+    /// @param lost The wallet whose key is lost.
+    /// @param replacement The business's new wallet.
+    /// @param caseId The reference of the off-chain evidence (non-zero).
+    /// @return operation The id under which it is announced.
+    function announceRecovery(address lost, address replacement, bytes32 caseId) external returns (bytes32 operation);
+
+    /// @notice Recovers a lost wallet (the recovery role): moves its whole balance to `replacement`, freezes
+    /// it, and gives `replacement` its allowlist status. Works whether `lost` is frozen or not; refused while
+    /// paused, for a frozen `replacement`, and, with an enforcement delay, unless announced and ready.
+    /// @param lost The wallet whose key is lost.
+    /// @param replacement The business's new wallet.
+    /// @param caseId The reference of the off-chain evidence (non-zero).
+    function recoverWallet(address lost, address replacement, bytes32 caseId) external;
+
+    /// @notice Cancels an announced recovery (the recovery role, or the default admin).
+    /// @param lost As announced.
+    /// @param replacement As announced.
+    /// @param caseId As announced.
+    function cancelRecovery(address lost, address replacement, bytes32 caseId) external;
+
+    /// @notice Announces a forced transfer (the forced-transfer role): it can be carried out
+    /// `enforcementDelay()` seconds from now, and cancelled until then.
+    /// @param from The holder the amount is taken from.
+    /// @param to The holder it goes to.
+    /// @param amount Amount in wei of ZON.
+    /// @param caseId The reference of the off-chain order (non-zero).
+    /// @return operation The id under which it is announced.
+    function announceForcedTransfer(
+        address from,
+        address to,
+        uint256 amount,
+        bytes32 caseId
+    ) external returns (bytes32 operation);
+
+    /// @notice Moves `amount` from `from` to `to` without their consent (the forced-transfer role), even if
+    /// either is frozen; never mints or burns, spends no allowance. Refused while paused, to a receiver that is
+    /// not allowlisted in allowlist mode, and, with an enforcement delay, unless announced and ready.
+    /// @param from The holder the amount is taken from.
+    /// @param to The holder it goes to.
+    /// @param amount Amount in wei of ZON.
+    /// @param caseId The reference of the off-chain order (non-zero).
+    function forceTransfer(address from, address to, uint256 amount, bytes32 caseId) external;
+
+    /// @notice Cancels an announced forced transfer (the forced-transfer role, or the default admin).
+    /// @param from As announced.
+    /// @param to As announced.
+    /// @param amount As announced.
+    /// @param caseId As announced.
+    function cancelForcedTransfer(address from, address to, uint256 amount, bytes32 caseId) external;
+
+    /// @notice Sets how long before it is carried out a recovery or forced transfer must be announced (the
+    /// default admin). Operations already announced keep their time.
+    /// @param delay Seconds (0: no announcement needed), at most `MAX_ENFORCEMENT_DELAY`.
+    function setEnforcementDelay(uint256 delay) external;
+
+    /// @notice Seconds between the announcement of a recovery or forced transfer and its execution.
+    /// @return The delay in force (0: none).
+    function enforcementDelay() external view returns (uint256);
+
+    /// @notice When an announced operation can be carried out.
+    /// @param operation The id from its announcement (or `recoveryOperation` / `forcedTransferOperation`).
+    /// @return Unix time from which it can be carried out; 0 if it is not announced.
+    function operationReadyAt(bytes32 operation) external view returns (uint256);
+
+    /// @notice The id of a recovery, as announced.
+    /// @param lost The lost wallet.
+    /// @param replacement The new wallet.
+    /// @param caseId The case.
+    /// @return The operation id.
+    function recoveryOperation(address lost, address replacement, bytes32 caseId) external pure returns (bytes32);
+
+    /// @notice The id of a forced transfer, as announced.
+    /// @param from The holder the amount is taken from.
+    /// @param to The holder it goes to.
+    /// @param amount Amount in wei of ZON.
+    /// @param caseId The case.
+    /// @return The operation id.
+    function forcedTransferOperation(
+        address from,
+        address to,
+        uint256 amount,
+        bytes32 caseId
+    ) external pure returns (bytes32);
 
     // ---------------------------------------------------------------- operations
 

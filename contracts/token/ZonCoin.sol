@@ -13,7 +13,9 @@ import {IZonCoin} from "../interfaces/IZonCoin.sol";
 
 /// @title ZonCoin (ZON)
 /// @notice The ERC-20 of the ZonCoin economy: ERC-2612 permit, burn, pause, account freeze, an optional
-/// holder allowlist, minters bounded by allowances, and a two-step delayed admin transfer.
+/// holder allowlist, minters bounded by allowances, a two-step delayed admin transfer, and the two powers of a
+/// regulated token (ERC-3643): recovery of a lost wallet and forced transfer, each under a case id, optionally
+/// announced a delay before they are carried out.
 /// @dev Storage is laid out so that compliance checks cost no extra storage reads on a transfer:
 /// - Each account's balance and its frozen / allowlisted flags share one slot (`Account`), the way
 ///   Circle's FiatToken keeps its blacklist bit in the balance word. A transfer reads the two account
@@ -32,6 +34,12 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     /// @notice Freezes accounts and manages the holder allowlist.
     bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
+    /// @notice Recovers lost wallets to their owners' new wallets.
+    bytes32 public constant RECOVERY_ROLE = keccak256("RECOVERY_ROLE");
+    /// @notice Moves ZON between holders on a court order or a regulator's instruction.
+    bytes32 public constant FORCED_TRANSFER_ROLE = keccak256("FORCED_TRANSFER_ROLE");
+    /// @notice The longest enforcement delay governance can set: a court order must still be executable.
+    uint256 public constant MAX_ENFORCEMENT_DELAY = 30 days;
     // ERC-2612's Permit type, as OpenZeppelin's ERC20Permit signs it (its constant is private there).
     bytes32 private constant PERMIT_TYPEHASH = keccak256(
         "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
@@ -54,6 +62,10 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
 
     mapping(address account => Account) private _accounts;
     mapping(address minter => Minter) private _minters;
+
+    // Recoveries and forced transfers only: nothing on the transfer path reads these.
+    uint256 private _enforcementDelay;
+    mapping(bytes32 operation => uint256 readyAt) private _readyAt;
 
     uint256 private immutable _maxSupply;
     uint256 private immutable _supplyBound;
@@ -225,6 +237,135 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
         return !a.frozen && (a.allowlisted || !_allowlistMode);
     }
 
+    // ------------------------------------------------------------------ recovery and forced transfer
+
+    /// @inheritdoc IZonCoin
+    function announceRecovery(
+        address lost,
+        address replacement,
+        bytes32 caseId
+    ) external onlyRole(RECOVERY_ROLE) returns (bytes32 operation) {
+        _checkParties(lost, replacement, caseId);
+        operation = recoveryOperation(lost, replacement, caseId);
+        emit RecoveryAnnounced(operation, caseId, lost, replacement, _announce(operation));
+    }
+
+    /// @inheritdoc IZonCoin
+    function recoverWallet(address lost, address replacement, bytes32 caseId) external onlyRole(RECOVERY_ROLE) {
+        _checkParties(lost, replacement, caseId);
+        _requireNotPaused();
+        Account storage old = _accounts[lost];
+        Account storage next = _accounts[replacement];
+        if (next.frozen) revert ZonCoinAccountFrozen(replacement);
+        bool allowlisted = old.allowlisted;
+        if (_allowlistMode && !allowlisted && !next.allowlisted) revert ZonCoinAccountNotAllowlisted(replacement);
+        _consume(recoveryOperation(lost, replacement, caseId));
+
+        uint128 amount = old.balance;
+        old.balance = 0;
+        unchecked {
+            // amount came out of another balance: the sum stays below the supply, below 2^128
+            next.balance += amount;
+        }
+        if (!old.frozen) {
+            old.frozen = true;
+            emit FrozenSet(lost, true);
+        }
+        if (allowlisted) {
+            old.allowlisted = false;
+            emit AllowlistSet(lost, false);
+            if (!next.allowlisted) {
+                next.allowlisted = true;
+                emit AllowlistSet(replacement, true);
+            }
+        }
+        emit Transfer(lost, replacement, amount);
+        emit WalletRecovered(lost, replacement, caseId, amount);
+    }
+
+    /// @inheritdoc IZonCoin
+    function cancelRecovery(address lost, address replacement, bytes32 caseId) external {
+        _cancel(recoveryOperation(lost, replacement, caseId), caseId, RECOVERY_ROLE);
+    }
+
+    /// @inheritdoc IZonCoin
+    function announceForcedTransfer(
+        address from,
+        address to,
+        uint256 amount,
+        bytes32 caseId
+    ) external onlyRole(FORCED_TRANSFER_ROLE) returns (bytes32 operation) {
+        _checkParties(from, to, caseId);
+        if (amount == 0) revert ZonCoinZeroAmount();
+        operation = forcedTransferOperation(from, to, amount, caseId);
+        emit ForcedTransferAnnounced(operation, caseId, from, to, amount, _announce(operation));
+    }
+
+    /// @inheritdoc IZonCoin
+    function forceTransfer(
+        address from,
+        address to,
+        uint256 amount,
+        bytes32 caseId
+    ) external onlyRole(FORCED_TRANSFER_ROLE) {
+        _checkParties(from, to, caseId);
+        if (amount == 0) revert ZonCoinZeroAmount();
+        _requireNotPaused();
+        Account storage sender = _accounts[from];
+        Account storage recipient = _accounts[to];
+        uint256 balance = sender.balance;
+        if (balance < amount) revert ERC20InsufficientBalance(from, balance, amount);
+        if (_allowlistMode && !recipient.allowlisted) revert ZonCoinAccountNotAllowlisted(to);
+        _consume(forcedTransferOperation(from, to, amount, caseId));
+
+        unchecked {
+            // amount <= balance < 2^128, and it only moves between two balances
+            sender.balance = uint128(balance - amount);
+            recipient.balance += uint128(amount);
+        }
+        emit Transfer(from, to, amount);
+        emit ForcedTransfer(from, to, caseId, amount);
+    }
+
+    /// @inheritdoc IZonCoin
+    function cancelForcedTransfer(address from, address to, uint256 amount, bytes32 caseId) external {
+        _cancel(forcedTransferOperation(from, to, amount, caseId), caseId, FORCED_TRANSFER_ROLE);
+    }
+
+    /// @inheritdoc IZonCoin
+    function setEnforcementDelay(uint256 delay) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (delay > MAX_ENFORCEMENT_DELAY) revert ZonCoinEnforcementDelayTooLong(delay, MAX_ENFORCEMENT_DELAY);
+        uint256 previous = _enforcementDelay;
+        if (delay == previous) revert ZonCoinEnforcementDelayUnchanged(delay);
+        _enforcementDelay = delay;
+        emit EnforcementDelaySet(previous, delay);
+    }
+
+    /// @inheritdoc IZonCoin
+    function enforcementDelay() external view returns (uint256) {
+        return _enforcementDelay;
+    }
+
+    /// @inheritdoc IZonCoin
+    function operationReadyAt(bytes32 operation) external view returns (uint256) {
+        return _readyAt[operation];
+    }
+
+    /// @inheritdoc IZonCoin
+    function recoveryOperation(address lost, address replacement, bytes32 caseId) public pure returns (bytes32) {
+        return keccak256(abi.encode(RECOVERY_ROLE, lost, replacement, caseId));
+    }
+
+    /// @inheritdoc IZonCoin
+    function forcedTransferOperation(
+        address from,
+        address to,
+        uint256 amount,
+        bytes32 caseId
+    ) public pure returns (bytes32) {
+        return keccak256(abi.encode(FORCED_TRANSFER_ROLE, from, to, amount, caseId));
+    }
+
     // ------------------------------------------------------------------ operations
 
     /// @inheritdoc IZonCoin
@@ -296,6 +437,42 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
             // (transfer), so the sum stays below 2^128; in a batch mint a larger sum reverts later.
             recipient.balance += uint128(value);
         }
+    }
+
+    function _checkParties(address from, address to, bytes32 caseId) private pure {
+        if (caseId == bytes32(0)) revert ZonCoinMissingCaseId();
+        if (from == address(0)) revert ERC20InvalidSender(address(0));
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        if (from == to) revert ZonCoinSameAccount(from);
+    }
+
+    /// @dev Each announcement is carried out or cancelled once; announcing it again needs either first.
+    function _announce(bytes32 operation) private returns (uint256 readyAt) {
+        uint256 pending = _readyAt[operation];
+        if (pending != 0) revert ZonCoinOperationAlreadyAnnounced(operation, pending);
+        readyAt = block.timestamp + _enforcementDelay;
+        _readyAt[operation] = readyAt;
+    }
+
+    /// @dev Without a delay an operation needs no announcement; one announced anyway keeps its time.
+    function _consume(bytes32 operation) private {
+        uint256 readyAt = _readyAt[operation];
+        if (readyAt == 0) {
+            if (_enforcementDelay != 0) revert ZonCoinOperationNotAnnounced(operation);
+            return;
+        }
+        if (block.timestamp < readyAt) revert ZonCoinOperationNotReady(operation, readyAt);
+        delete _readyAt[operation];
+    }
+
+    /// @dev The role that announces, or governance above it, may cancel.
+    function _cancel(bytes32 operation, bytes32 caseId, bytes32 role) private {
+        address sender = _msgSender();
+        if (!hasRole(role, sender) && !hasRole(DEFAULT_ADMIN_ROLE, sender))
+            revert AccessControlUnauthorizedAccount(sender, role);
+        if (_readyAt[operation] == 0) revert ZonCoinOperationNotAnnounced(operation);
+        delete _readyAt[operation];
+        emit OperationCancelled(operation, caseId, sender);
     }
 
     function _increaseSupply(uint256 value) private {

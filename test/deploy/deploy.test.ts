@@ -99,6 +99,24 @@ describe("deploy parameters", function () {
     );
   });
 
+  it("refuses an enforcement delay above the token's 30-day cap", function () {
+    expect(() =>
+      parseParameters(
+        withChange((p) => (p.enforcement.delay = 30 * 86_400 + 1)),
+        "p.json",
+      ),
+    ).to.throw("p.json: enforcement.delay: 2592001 is not at most 2592000 (30 days, the contract's cap)");
+  });
+
+  it("names a missing enforcement section", function () {
+    expect(() =>
+      parseParameters(
+        withChange((p) => delete p.enforcement),
+        "p.json",
+      ),
+    ).to.throw("p.json: enforcement is missing");
+  });
+
   it("refuses, for a real network, the example parameters copied as is, naming the fields", function () {
     const example = loadParameters("besu.example");
     expect(() => refuseTestAccounts(example, "deploy/parameters/besu.json")).to.throw(
@@ -117,6 +135,7 @@ describe("deploy parameters", function () {
       rewards: { ...p.rewards, policyOfficer: own(), attestors: [own(), own()] },
       redemption: { ...p.redemption, fulfiller: own(), catalogueManager: own() },
       escrow: { ...p.escrow, treasury: own() },
+      enforcement: { ...p.enforcement, recoveryOfficer: own(), forcedTransferOfficer: own() },
     };
     expect(() => refuseTestAccounts(mine, "besu.json")).to.not.throw();
   });
@@ -167,6 +186,24 @@ describe("suite deployment (Ignition)", function () {
     const { gateway, params } = await deployed();
     expect((await gateway.skuOf(2)).stock).to.equal(100n);
     expect(await gateway.hasRole(ROLES.CATALOGUE, params.redemption.catalogueManager)).to.equal(true);
+  });
+
+  it("gives recovery and forced transfer to the officers the parameters name", async function () {
+    const { token, params } = await deployed();
+    expect([
+      await token.hasRole(ROLES.RECOVERY, params.enforcement.recoveryOfficer),
+      await token.hasRole(ROLES.FORCED_TRANSFER, params.enforcement.forcedTransferOfficer),
+      await token.enforcementDelay(),
+    ]).to.deep.equal([true, true, params.enforcement.delay]);
+  });
+
+  it("sets the enforcement delay the parameters give", async function () {
+    const params = loadParameters("hardhat");
+    const { token } = await deploySuite(hre, {
+      ...params,
+      enforcement: { ...params.enforcement, delay: 3_600n },
+    });
+    expect(await token.enforcementDelay()).to.equal(3_600n);
   });
 
   it("offers every contract's admin role to governance", async function () {
