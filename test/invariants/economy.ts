@@ -1,7 +1,14 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
-import { HDNodeWallet, id as keccakOfText, isError, ZeroHash, type Interface } from "ethers";
+import {
+  encodeBytes32String,
+  HDNodeWallet,
+  id as keccakOfText,
+  isError,
+  ZeroHash,
+  type Interface,
+} from "ethers";
 import fc from "fast-check";
 import hre from "hardhat";
 import { deploySuite } from "../../deploy/deploy";
@@ -45,7 +52,7 @@ const HOUR = 3_600n;
 const DAY = 24n * HOUR;
 const CREDIT_SKU = 1;
 const CREDIT_PRICE = 10n * ONE_ZON;
-const FEE_BPS = 100n; // the escrow's platform fee in the hardhat deploy parameters
+const FEE_BPS = loadParameters("hardhat").escrow.feeBps;
 const key = (index: number) => HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
 
 /** The businesses the steps act for (test accounts 11–13), and who holds which role (deploy parameters). */
@@ -107,6 +114,7 @@ async function economyFixture() {
   const [, pauser, compliance, policyOfficer] = signers;
   const fulfiller = signers[7];
   const treasury = signers[9];
+  const { recoveryOfficer, forcedTransferOfficer } = loadParameters("hardhat").enforcement;
   await suite.distributor.connect(policyOfficer).publishPolicy(PERIOD, packRates(RATES), BUDGET_ZON);
   const { chainId } = await hre.ethers.provider.getNetwork();
   const distributorAddress = await suite.distributor.getAddress();
@@ -124,6 +132,8 @@ async function economyFixture() {
     fulfiller,
     treasury,
     arbiter: signers[ARBITER_ACCOUNT],
+    recoveryOfficer: signers.find((x) => x.address === recoveryOfficer)!,
+    forcedTransferOfficer: signers.find((x) => x.address === forcedTransferOfficer)!,
     businesses,
     domain,
     attestors,
@@ -605,6 +615,58 @@ const freezeStep = fc.record({ who: business, frozen: fc.boolean() }).map(({ who
   }),
 );
 
+let caseNumber = 0;
+const nextCase = () => encodeBytes32String(`CASE-${++caseNumber}`);
+
+/** A business's wallet is lost: its whole balance moves to another business's wallet, and it is frozen. */
+const recoverStep = fc.record({ lost: business, replacement: business }).map(({ lost, replacement }) =>
+  step(`recoverWallet(${lost} → ${replacement})`, async (m, s) => {
+    const [a, b] = [s.businesses[lost].address, s.businesses[replacement].address];
+    const expected =
+      a === b
+        ? refused("ZonCoinSameAccount")
+        : m.paused.token
+          ? refused("EnforcedPause")
+          : m.frozen.has(b)
+            ? refused("ZonCoinAccountFrozen")
+            : OK;
+    await act(
+      m,
+      s,
+      expected,
+      () => s.token.connect(s.recoveryOfficer).recoverWallet(a, b, nextCase()),
+      () => {
+        move(m, a, b, bal(m, a));
+        m.frozen.add(a);
+      },
+    );
+  }),
+);
+
+/** A court order: an amount moves between two businesses, frozen or not. */
+const forceTransferStep = fc
+  .record({ from: business, to: business, value: amount })
+  .map(({ from, to, value }) =>
+    step(`forceTransfer(${from} → ${to}, ${value / ONE_ZON} ZON)`, async (m, s) => {
+      const [a, b] = [s.businesses[from].address, s.businesses[to].address];
+      const expected =
+        a === b
+          ? refused("ZonCoinSameAccount")
+          : m.paused.token
+            ? refused("EnforcedPause")
+            : bal(m, a) < value
+              ? refused("ERC20InsufficientBalance")
+              : OK;
+      await act(
+        m,
+        s,
+        expected,
+        () => s.token.connect(s.forcedTransferOfficer).forceTransfer(a, b, value, nextCase()),
+        () => move(m, a, b, value),
+      );
+    }),
+  );
+
 const pauseStep = fc
   .record({
     target: fc.constantFrom("token" as const, "distributor" as const, "gateway" as const),
@@ -1072,6 +1134,8 @@ export const economyCommands = fc.commands(
     permitStep,
     transferFromStep,
     freezeStep,
+    recoverStep,
+    forceTransferStep,
     pauseStep,
     redeemStep,
     redeemStep,
