@@ -259,6 +259,15 @@ export async function startWorld() {
         },
       );
       processes.push(child);
+      // A service that dies by itself fails its test only by a timeout, and the test directory (with the
+      // log) is removed: say it here, with the end of its log, so that CI's output shows why.
+      child.once("exit", (code, signal) => {
+        if (stopped.has(child)) return;
+        const tail = readFileSync(log, "utf8").split("\n").slice(-15).join("\n");
+        console.error(
+          `service ${name} exited by itself (code ${code}, signal ${signal}); its log ends:\n${tail}`,
+        );
+      });
       return child;
     },
 
@@ -284,11 +293,15 @@ export async function startWorld() {
 
 export type World = Awaited<ReturnType<typeof startWorld>>;
 
+/** The service processes a test stopped on purpose. */
+const stopped = new WeakSet<ChildProcess>();
+
 /** Stops a service process (its whole group) with `signal` and waits for its exit code. */
 export async function stopProcess(
   child: ChildProcess,
   signal: NodeJS.Signals = "SIGTERM",
 ): Promise<number | null> {
+  stopped.add(child);
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   process.kill(-child.pid!, signal);
