@@ -13,6 +13,7 @@ import {
   toQuantity,
 } from "ethers";
 import {
+  bundledSignature,
   AttestationSigner,
   BESU_LOCAL,
   FulfilmentWorker,
@@ -110,11 +111,10 @@ async function setUp(chain: LocalChain, dir: string, fundZon: bigint) {
     id: 9_000_000_000n,
     deadline: 2n ** 40n,
   };
-  const signatures = ATTESTORS.map((i) => new AttestationSigner(account(i).privateKey, domain))
-    .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1))
-    .map((s) => s.sign(attestation).slice(2))
-    .join("");
-  await (await distributor.connect(signer(FUNDER)).claim(attestation, "0x" + signatures)).wait();
+  const signers = ATTESTORS.map((i) => new AttestationSigner(account(i).privateKey, domain));
+  await (
+    await distributor.connect(signer(FUNDER)).claim(attestation, bundledSignature(signers, attestation))
+  ).wait();
   const gateway = RedemptionGateway__factory.connect(
     deployment.contracts.RedemptionGateway,
     signer(FULFILLER),

@@ -63,3 +63,25 @@ export class AttestationSigner {
     return hexlify(out);
   }
 }
+
+/**
+ * Attestors' fast signers in the order the distributor wants their signatures (ascending by attestor
+ * address), sorted once: `sign` gives the bundle `claim` and `claimBatch` take for one attestation.
+ */
+export class AttestorBundle {
+  private readonly signers: AttestationSigner[];
+
+  constructor(signers: readonly AttestationSigner[]) {
+    this.signers = [...signers].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+  }
+
+  /** One 65-byte signature per attestor, concatenated, as hex. */
+  sign(a: UsageAttestation): string {
+    return "0x" + this.signers.map((s) => s.sign(a).slice(2)).join("");
+  }
+}
+
+/** The signature bundle of `a` by `signers`, in any order (for one-off claims; a loop keeps an `AttestorBundle`). */
+export function bundledSignature(signers: readonly AttestationSigner[], a: UsageAttestation): string {
+  return new AttestorBundle(signers).sign(a);
+}

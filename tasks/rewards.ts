@@ -8,6 +8,7 @@ import type { RewardDistributor } from "../typechain-types";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { formatUnits, Wallet, type Signer } from "ethers";
 import {
+  AttestorBundle,
   AttestationSigner,
   buildEpoch,
   bundleSignatures,
@@ -257,16 +258,11 @@ zonTask("rewards:sign", "Signs the attestations of a usage file (CSV or JSON lin
       // Configured keys sign on the fast path (native secp256k1, precomputed hashes), ascending by
       // address as bundles must be; the test accounts of a local chain sign through ethers.
       const fast = signers.every((s) => s instanceof Wallet)
-        ? signers
-            .map((s) => new AttestationSigner((s as Wallet).privateKey, domain))
-            .sort((x, y) => (BigInt(x.address) < BigInt(y.address) ? -1 : 1))
+        ? new AttestorBundle(signers.map((s) => new AttestationSigner((s as Wallet).privateKey, domain)))
         : undefined;
       for (const attestation of attestations) {
         if (fast) {
-          items.push({
-            attestation,
-            signatures: "0x" + fast.map((f) => f.sign(attestation).slice(2)).join(""),
-          });
+          items.push({ attestation, signatures: fast.sign(attestation) });
           continue;
         }
         const signatures = await Promise.all(signers.map((s) => signAttestation(s, domain, attestation)));

@@ -3,7 +3,7 @@ import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { formatUnits, isError, type Interface, type TransactionReceipt } from "ethers";
 import { describeError } from "../errors";
-import type { AttestationSigner } from "../fastsign";
+import { AttestorBundle, type AttestationSigner } from "../fastsign";
 import type { UsageAttestation } from "../rewards";
 import { readAllUsage, UsageFileError } from "../usage";
 import type { IssuerMetrics, Logger } from "./status";
@@ -97,11 +97,13 @@ const USAGE_FILE = /^[^.].*\.(csv|jsonl|json)$/i;
 export class Relayer {
   private readonly files = new Map<string, InboxFile>();
   private readonly now: () => number;
+  private readonly bundle: AttestorBundle;
   private batchesInFlight = 0;
   private stopping = false;
 
   constructor(private readonly options: RelayerOptions) {
     this.now = options.now ?? Date.now;
+    this.bundle = new AttestorBundle(options.attestors);
   }
 
   /** One round: take new files, send what is pending, move what is settled. */
@@ -187,14 +189,7 @@ export class Relayer {
         id: record.id,
         deadline: record.deadline ?? defaultDeadline,
       };
-      // The contract wants one signature per attestor, ascending by attestor address.
-      const signatures =
-        "0x" +
-        this.options.attestors
-          .map((signer) => ({ signer, signature: signer.sign(attestation) }))
-          .sort((a, b) => (BigInt(a.signer.address) < BigInt(b.signer.address) ? -1 : 1))
-          .map(({ signature }) => signature.slice(2))
-          .join("");
+      const signatures = this.bundle.sign(attestation);
       return { file: entry, attestation, signatures, state: "pending" as const, notBefore: 0 };
     });
   }

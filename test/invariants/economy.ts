@@ -14,6 +14,7 @@ import hre from "hardhat";
 import { deploySuite } from "../../deploy/deploy";
 import { loadParameters } from "../../deploy/parameters";
 import {
+  bundledSignature,
   AttestationSigner,
   bundleSignatures,
   computeReward,
@@ -299,12 +300,7 @@ function attestationFor(
   };
 }
 
-const signed = (s: Suite, a: UsageAttestation) =>
-  "0x" +
-  [...s.fastSigners]
-    .sort((x, y) => (BigInt(x.address) < BigInt(y.address) ? -1 : 1))
-    .map((signer) => signer.sign(a).slice(2))
-    .join("");
+const signed = (s: Suite, a: UsageAttestation) => bundledSignature(s.fastSigners, a);
 
 const claimStep = fc
   .record({ to: business, usage: fc.bigInt({ min: 100n, max: 2_000_000n }), kind: claimKind })

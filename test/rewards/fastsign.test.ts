@@ -2,7 +2,13 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import fc from "fast-check";
 import { Wallet, zeroPadValue, toBeHex } from "ethers";
-import { AttestationSigner, rewardDomain, signAttestation, type UsageAttestation } from "../../src";
+import {
+  AttestationSigner,
+  bundledSignature,
+  rewardDomain,
+  signAttestation,
+  type UsageAttestation,
+} from "../../src";
 import { PERIOD, rewardsFixture } from "./fixture";
 
 // Hardhat's well-known test key #8: the fixture's attestors are test accounts 8, 9 and 10.
@@ -38,6 +44,21 @@ describe("fast attestation signing", function () {
     expect(attestors.map((s) => s.address)).to.include(signer.address);
     const a = make({ period: PERIOD });
     await distributor.claim(a, signer.sign(a));
+    expect(await token.balanceOf(alice.address)).to.be.greaterThan(0n);
+  });
+
+  it("bundles the attestors' signatures ascending by address, whatever order they come in", async function () {
+    const { distributor, attestors, attestation: make, token, alice } = await loadFixture(rewardsFixture);
+    const chainDomain = rewardDomain(31337n, await distributor.getAddress());
+    // Test accounts 10 and 9 (of the fixture's 8, 9, 10), deliberately out of address order.
+    const keys = [
+      "0xf214f2b2cd398c806f84e317254e0f0b801d0643303237d97a22a48e01628897",
+      "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+    ];
+    const signers = keys.map((k) => new AttestationSigner(k, chainDomain));
+    expect(attestors.map((s) => s.address)).to.include.members(signers.map((s) => s.address));
+    const a = make({ period: PERIOD });
+    await distributor.claim(a, bundledSignature(signers, a));
     expect(await token.balanceOf(alice.address)).to.be.greaterThan(0n);
   });
 });

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, keccak256, toUtf8Bytes, ZeroHash, type EventLog } from "ethers";
 import {
+  bundledSignature,
   AttestationSigner,
   BESU_LOCAL,
   packRates,
@@ -191,11 +192,9 @@ export async function startWorld() {
         id: 1_000_000n + BigInt(business),
         deadline: 2n ** 40n,
       };
-      const signatures = signers
-        .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1))
-        .map((signer) => signer.sign(attestation).slice(2))
-        .join("");
-      await (await distributor.connect(wallet(business)).claim(attestation, "0x" + signatures)).wait();
+      await (
+        await distributor.connect(wallet(business)).claim(attestation, bundledSignature(signers, attestation))
+      ).wait();
     },
 
     /** A business redeems `quantity` cloud credits (10 ZON each) with an approval; returns the request id. */
