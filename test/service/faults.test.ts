@@ -85,11 +85,7 @@ describe("the issuer service under faults", function () {
     const minedBeforeKill = (await world.claimCounts()).size;
     await world.startProcess(configFile, "sigkill-2");
     await until("the file is settled", () => world.result(inbox, file.name) !== undefined, 120_000);
-    await until(
-      "every request is closed",
-      async () => [...(await world.requestEndings()).values()].every((e) => e.length > 0),
-      120_000,
-    );
+    await world.allRequestsClosed();
     expect(minedBeforeKill - 2, "claims of the file before the kill").to.be.within(1, ROWS - 1); // 2: funding
     await expectSettledOnce(file.ids, inbox);
   });
@@ -136,11 +132,7 @@ describe("the issuer service under faults", function () {
     );
     await world.chain.restart();
     await until("the file is settled", () => world.result(inbox, file.name) !== undefined, 120_000);
-    await until(
-      "every request is closed",
-      async () => [...(await world.requestEndings()).values()].every((e) => e.length > 0),
-      120_000,
-    );
+    await world.allRequestsClosed();
     expect(service.exitCode).to.equal(null);
     await expectSettledOnce(file.ids, inbox);
   });
@@ -161,11 +153,7 @@ describe("the issuer service under faults", function () {
         ZON_RPC_URL: proxy.url,
       });
       await until("the file is settled", () => world.result(inbox, file.name) !== undefined, 180_000);
-      await until(
-        "every request is closed",
-        async () => [...(await world.requestEndings()).values()].every((e) => e.length > 0),
-        120_000,
-      );
+      await world.allRequestsClosed();
       const { calls, ...struck } = proxy.counts;
       expect([calls > 100, Object.values(struck).every((n) => n > 0)]).to.deep.equal([true, true]);
       await expectSettledOnce(file.ids, inbox);

@@ -229,6 +229,15 @@ export async function startWorld() {
       return endings;
     },
 
+    /** Waits until every redemption request has ended on chain. */
+    async allRequestsClosed(ms = 120_000): Promise<void> {
+      await until(
+        "every request is closed",
+        async () => [...(await world.requestEndings()).values()].every((e) => e.length > 0),
+        ms,
+      );
+    },
+
     /** The fulfilment ledger's lines under `stateDir`. */
     ledger(stateDir: string): LedgerEntry[] {
       const file = path.join(stateDir, "ledger.jsonl");
