@@ -98,12 +98,18 @@ export class Relayer {
   private readonly files = new Map<string, InboxFile>();
   private readonly now: () => number;
   private readonly bundle: AttestorBundle;
+  private readonly distributorAddress: string;
+  private readonly claimedTopic: string;
+  private readonly skippedTopic: string;
   private batchesInFlight = 0;
   private stopping = false;
 
   constructor(private readonly options: RelayerOptions) {
     this.now = options.now ?? Date.now;
     this.bundle = new AttestorBundle(options.attestors);
+    this.distributorAddress = options.distributor.address.toLowerCase();
+    this.claimedTopic = options.distributor.interface.getEvent("AttestationClaimed")!.topicHash;
+    this.skippedTopic = options.distributor.interface.getEvent("AttestationSkipped")!.topicHash;
   }
 
   /** One round: take new files, send what is pending, move what is settled. */
@@ -253,18 +259,23 @@ export class Relayer {
       return;
     }
     const byKey = new Map(items.map((item) => [`${item.attestation.period}/${item.attestation.id}`, item]));
+    // Read straight from the topics and data (a batch's receipt holds two logs per claim): the period
+    // and id are indexed, the reward is the claim's last data word, the skip's reason its only one.
     for (const entry of receipt.logs) {
-      if (entry.address.toLowerCase() !== distributor.address.toLowerCase()) continue;
-      const event = distributor.interface.parseLog(entry);
-      if (event?.name !== "AttestationClaimed" && event?.name !== "AttestationSkipped") continue;
-      const item = byKey.get(`${event.args.period}/${event.args.id}`);
+      const topic = entry.topics[0];
+      if (
+        (topic !== this.claimedTopic && topic !== this.skippedTopic) ||
+        entry.address.toLowerCase() !== this.distributorAddress
+      )
+        continue;
+      const item = byKey.get(`${BigInt(entry.topics[1])}/${BigInt(entry.topics[2])}`);
       if (!item || item.state !== "sending") continue;
-      if (event.name === "AttestationClaimed") {
+      if (topic === this.claimedTopic) {
         metrics.claims.inc();
-        metrics.minted.inc(Number(formatUnits(event.args.reward as bigint, 18)));
+        metrics.minted.inc(Number(formatUnits(BigInt("0x" + entry.data.slice(2 + 3 * 64, 2 + 4 * 64)), 18)));
         this.settle(item, "claimed");
       } else {
-        const reason = SKIP_REASON_NAMES[Number(event.args.reason)] ?? "none";
+        const reason = SKIP_REASON_NAMES[Number(BigInt(entry.data))] ?? "none";
         metrics.skips.inc({ reason });
         if (FINAL_SKIPS.has(reason)) this.settle(item, reason as Outcome);
         else {
