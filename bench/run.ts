@@ -52,11 +52,14 @@ async function main(): Promise<void> {
   const rows = Object.entries(results.gas).map(([op, gas]) => {
     const ratio = RATIOS.find(([k]) => k === op);
     const vs = ratio ? results.gas[ratio[1]] : undefined;
+    const before = previous.gas?.[op];
     return {
       operation: op,
       gas,
       "vs baseline": vs ? (gas / vs).toFixed(3) : "",
       target: ratio && Number.isFinite(ratio[2]) ? `<= ${ratio[2]}` : "",
+      // What the committed results said: a change shows here, and in the diff of bench/results.json.
+      was: before === undefined ? "new" : before === gas ? "" : String(before),
     };
   });
   console.table(rows);

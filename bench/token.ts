@@ -1,3 +1,4 @@
+import { encodeBytes32String } from "ethers";
 import { ethers } from "hardhat";
 import { signPermit, submitPermit } from "../src";
 import { ROLES } from "../src";
@@ -12,7 +13,7 @@ const FAR_FUTURE = 2n ** 40n;
  * Every compliance rule is live on ZonCoin (pause flag, freeze flags, allowlist mode flag are read).
  */
 export async function benchToken(results: BenchResults): Promise<void> {
-  const [deployer, holder, existing, spender, ...fresh] = await ethers.getSigners();
+  const [deployer, holder, existing, spender, officer, ...fresh] = await ethers.getSigners();
   const baseline = await ethers.deployContract("BaselineToken", [deployer.address]);
   const token = await ethers.deployContract("ZonCoin", [deployer.address, 0n, 0n]);
   await (await token.grantRole(ROLES.MINTER_ADMIN, deployer.address)).wait();
@@ -28,4 +29,19 @@ export async function benchToken(results: BenchResults): Promise<void> {
     const permit = await signPermit(t, holder, spender.address, UNIT, FAR_FUTURE);
     await measure(results, `${label}.permit`, submitPermit(t, permit));
   }
+
+  // The two rare powers, on holders that already hold ZON (no delay: one transaction each).
+  await (await token.grantRole(ROLES.RECOVERY, officer.address)).wait();
+  await (await token.grantRole(ROLES.FORCED_TRANSFER, officer.address)).wait();
+  const caseId = encodeBytes32String("BENCH-1");
+  await measure(
+    results,
+    "token.forceTransfer",
+    token.connect(officer).forceTransfer(holder.address, existing.address, UNIT, caseId),
+  );
+  await measure(
+    results,
+    "token.recoverWallet",
+    token.connect(officer).recoverWallet(holder.address, existing.address, caseId),
+  );
 }
