@@ -53,6 +53,9 @@ export function describeCaseId(caseId: string): string {
 
 const coder = AbiCoder.defaultAbiCoder();
 
+/** Unix seconds as the tasks show times: ISO 8601, UTC, whole seconds. */
+const isoDate = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
+
 /** The id a recovery is announced under (ZonCoin.recoveryOperation). */
 export function recoveryOperation(lost: string, replacement: string, caseId: string): string {
   return keccak256(
@@ -88,7 +91,7 @@ export async function requireOperationReady(
     );
   if (readyAt > now)
     throw new Error(
-      `${what} was announced and can be carried out from ${new Date(Number(readyAt) * 1000).toISOString()} (${readyAt - now} s from now)`,
+      `${what} was announced and can be carried out from ${isoDate(readyAt)} (${readyAt - now} s from now)`,
     );
 }
 
@@ -238,7 +241,7 @@ export function describePositions(p: Positions): string[] {
         `  request ${r.id}: sku ${r.sku} x ${r.quantity}, ${formatZon(r.amount)}, ` +
           (r.acceptedUntil === 0n
             ? "not accepted by the fulfiller yet"
-            : `accepted until ${new Date(Number(r.acceptedUntil) * 1000).toISOString()}`),
+            : `accepted until ${isoDate(r.acceptedUntil)}`),
       );
   }
   if (p.agreements.length > 0) {

@@ -146,9 +146,14 @@ async function positionsOf(hre: HardhatRuntimeEnvironment, account: string): Pro
   );
 }
 
-/** The earliest time the next block can have: what the contract will compare an announcement with. */
+/**
+ * The time the next block will have, about: what the contract compares an announcement with. After the
+ * latest block, and not before the clock (a chain that mines on demand has an old latest block).
+ */
 async function nextBlockTime(hre: HardhatRuntimeEnvironment): Promise<bigint> {
-  return BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp) + 1n;
+  const latest = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp) + 1n;
+  const clock = BigInt(Math.floor(Date.now() / 1000));
+  return latest > clock ? latest : clock;
 }
 
 function parsedLogs(token: ZonCoin, receipt: ContractTransactionReceipt): LogDescription[] {
