@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
@@ -45,6 +46,9 @@ export async function startLocalChain(
     const exited = new Promise((resolve) => node.once("exit", resolve));
     process.kill(-node.pid!, "SIGTERM");
     await exited;
+    // npm's anvil is a wrapper around the binary: the wrapper exits first, while the binary may still be
+    // writing its state file (and holding the port). Done means the whole group is gone.
+    await groupGone(node.pid!);
   };
   await start();
   return {
@@ -59,6 +63,38 @@ export async function startLocalChain(
       await start();
     },
   };
+}
+
+/** Whether a live (not zombie) process of process group `pgid` is left, read from /proc. */
+function groupAlive(pgid: number): boolean {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces, so read after its closing parenthesis.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z") return true;
+  }
+  return false;
+}
+
+/** Waits until every process of group `pgid` has exited (SIGKILL to what is left after `ms`). */
+export async function groupGone(pgid: number, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (groupAlive(pgid)) {
+    if (Date.now() > deadline) {
+      try {
+        process.kill(-pgid, "SIGKILL");
+      } catch {
+        return; // gone meanwhile
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function waitForGenesis(url: string): Promise<string> {
