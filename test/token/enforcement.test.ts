@@ -91,6 +91,30 @@ describe("ZonCoin wallet recovery", function () {
     expect(await token.canReceive(aliceNew.address)).to.equal(true);
   });
 
+  it("leaves an allowlisted new wallet allowlisted, emitting AllowlistSet for the lost wallet only", async function () {
+    const { token, compliance, recoveryOfficer, alice, aliceNew } = await loadFixture(enforcementFixture);
+    await token.connect(compliance).setAllowlisted(alice.address, true);
+    await token.connect(compliance).setAllowlisted(aliceNew.address, true);
+    const receipt = await (
+      await token.connect(recoveryOfficer).recoverWallet(alice.address, aliceNew.address, CASE)
+    ).wait();
+    const allowlistEvents = receipt!.logs
+      .map((log) => token.interface.parseLog(log))
+      .filter((e) => e?.name === "AllowlistSet")
+      .map((e) => [e!.args.account, e!.args.allowed]);
+    expect(allowlistEvents).to.deep.equal([[alice.address, false]]);
+    expect(await token.isAllowlisted(aliceNew.address)).to.equal(true);
+  });
+
+  it("recovers, in allowlist mode, to an allowlisted new wallet when the lost one was not", async function () {
+    const { token, admin, compliance, recoveryOfficer, alice, aliceNew } =
+      await loadFixture(enforcementFixture);
+    await token.connect(compliance).setAllowlisted(aliceNew.address, true);
+    await token.connect(admin).setAllowlistMode(true);
+    await token.connect(recoveryOfficer).recoverWallet(alice.address, aliceNew.address, CASE);
+    expect(await token.balanceOf(aliceNew.address)).to.equal(1_000n * ONE_ZON);
+  });
+
   it("lets the new wallet spend what it received", async function () {
     const { token, recoveryOfficer, alice, aliceNew, bob } = await loadFixture(enforcementFixture);
     await token.connect(recoveryOfficer).recoverWallet(alice.address, aliceNew.address, CASE);
@@ -386,6 +410,13 @@ describe("ZonCoin enforcement delay (announce, then execute)", function () {
     await expect(token.connect(outsider).announceForcedTransfer(alice.address, carol.address, ONE_ZON, CASE))
       .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount")
       .withArgs(outsider.address, ROLES.FORCED_TRANSFER);
+  });
+
+  it("refuses a recovery announcement from an account without the recovery role", async function () {
+    const { token, forcedOfficer, alice, aliceNew } = await loadFixture(delayedFixture);
+    await expect(token.connect(forcedOfficer).announceRecovery(alice.address, aliceNew.address, CASE))
+      .to.be.revertedWithCustomError(token, "AccessControlUnauthorizedAccount")
+      .withArgs(forcedOfficer.address, ROLES.RECOVERY);
   });
 
   it("binds a forced transfer to the announced amount", async function () {
