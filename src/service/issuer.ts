@@ -28,6 +28,7 @@ import {
   type LoopHealth,
   type Logger,
 } from "./status";
+import { FastJsonRpcProvider } from "./transport";
 import { TxPipeline } from "./txpipeline";
 
 /** The issuer service's configuration file (`deploy/issuer/<network>.json`). */
@@ -207,7 +208,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** A provider that counts failed calls for one loop's metrics. */
-class CountingProvider extends JsonRpcProvider {
+class CountingProvider extends FastJsonRpcProvider {
   constructor(
     url: string,
     chainId: number,
