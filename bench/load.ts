@@ -27,6 +27,7 @@ import {
 } from "../src";
 import type { IssuerConfig } from "../src/service/issuer";
 import type { FileResult } from "../src/service/relayer";
+import { FastJsonRpcProvider } from "../src/service/transport";
 import { deployOn, removeDeployJournal, ROOT, startLocalChain, type LocalChain } from "../test/helpers/chain";
 import { freePort } from "../test/helpers/net";
 import {
@@ -87,7 +88,8 @@ async function setUp(chain: LocalChain, dir: string, fundZon: bigint) {
   process.env.ZON_DEPLOYMENTS_DIR = dir;
   const deployment: Deployment = readDeployment("besuLocal");
   delete process.env.ZON_DEPLOYMENTS_DIR;
-  const provider = new JsonRpcProvider(chain.url, BESU_LOCAL.chainId, {
+  // The service's transport: reading a long history through ethers' own takes minutes of UTF-8 decoding.
+  const provider = new FastJsonRpcProvider(chain.url, BESU_LOCAL.chainId, {
     staticNetwork: true,
     pollingInterval: 50,
     cacheTimeout: -1,

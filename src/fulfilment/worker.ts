@@ -3,7 +3,9 @@ import {
   isError,
   keccak256,
   makeError,
+  toQuantity,
   type AbstractProvider,
+  type Provider,
   type ContractTransactionResponse,
 } from "ethers";
 import type { RedemptionGateway } from "../../typechain-types";
@@ -114,6 +116,13 @@ export function requestHash(request: RedemptionRequest): string {
       ],
     ),
   );
+}
+
+/** A log as `eth_getLogs` gives it (block number as hex) or as ethers does (as a number). */
+interface RawLog {
+  topics: readonly string[];
+  data: string;
+  blockNumber: string | number;
 }
 
 interface Open {
@@ -260,48 +269,78 @@ export class FulfilmentWorker {
       const { chainId } = await this.rpc("eth_chainId", () => provider.getNetwork());
       this.keyPrefix = `${chainId}:${address.toLowerCase()}:`;
     }
+    const topics = this.topics();
     for (let from = this.cursor + 1; from <= scannedTo; from = this.cursor + 1) {
       const to = Math.min(scannedTo, from + this.blockRange - 1);
-      const logs = await this.rpc("eth_getLogs", () =>
-        provider.getLogs({ address, fromBlock: from, toBlock: to }),
-      );
-      const added: Open[] = [];
+      const logs = await this.rpc("eth_getLogs", () => this.rawLogs(address, from, to));
+      // Requests of this chunk, until the chunk says whether they closed in it (as most in a history do).
+      const fresh = new Map<
+        bigint,
+        { request: RedemptionRequest; deliveryRef: string; acceptedUntil: bigint }
+      >();
       for (const log of logs) {
-        const parsed = gateway.interface.parseLog(log);
-        if (parsed === null) continue;
-        if (parsed.name === "RedemptionRequested") {
-          const { request, deliveryRef } = requestFromArgs(parsed.args, log.blockNumber);
-          const open: Open = {
-            request,
-            acceptedUntil: 0n,
-            context: {
-              redemptionKey: this.keyPrefix + request.id.toString(),
-              requestHash: requestHash(request),
-              deliveryRef,
-            },
-          };
-          this.open.set(request.id, open);
-          added.push(open);
-        } else if (parsed.name === "RedemptionAccepted") {
-          const open = this.open.get(parsed.args.id as bigint);
-          if (open) open.acceptedUntil = BigInt(parsed.args.acceptedUntil);
-        } else if (CLOSING_EVENTS.has(parsed.name)) {
-          this.open.delete(parsed.args.id as bigint);
+        const topic = log.topics[0];
+        if (topic === topics.requested) {
+          const parsed = gateway.interface.parseLog(log)!;
+          const { request, deliveryRef } = requestFromArgs(parsed.args, Number(log.blockNumber));
+          fresh.set(request.id, { request, deliveryRef, acceptedUntil: 0n });
+        } else if (topic === topics.accepted) {
+          // The id is indexed; the deadline is the data's one word.
+          const id = BigInt(log.topics[1]);
+          const acceptedUntil = BigInt(log.data);
+          const known = fresh.get(id) ?? this.open.get(id);
+          if (known) known.acceptedUntil = acceptedUntil;
+        } else if (topics.closing.has(topic)) {
+          const id = BigInt(log.topics[1]);
+          fresh.delete(id);
+          this.open.delete(id);
         }
       }
       // Requests of this chunk may have closed in blocks not read yet (with confirmations, or in this
       // very round): the chain's current state says which are still open.
-      for (const open of added) {
-        if (!this.open.has(open.request.id)) continue;
-        if (!(await this.rpc("isOpen", () => gateway.isOpen(open.request.id)))) {
-          this.open.delete(open.request.id);
-          continue;
-        }
-        open.acceptedUntil = await this.rpc("acceptedUntil", () => gateway.acceptedUntil(open.request.id));
+      for (const { request, deliveryRef } of fresh.values()) {
+        if (!(await this.rpc("isOpen", () => gateway.isOpen(request.id)))) continue;
+        this.open.set(request.id, {
+          request,
+          acceptedUntil: await this.rpc("acceptedUntil", () => gateway.acceptedUntil(request.id)),
+          context: {
+            redemptionKey: this.keyPrefix + request.id.toString(),
+            requestHash: requestHash(request),
+            deliveryRef,
+          },
+        });
       }
       this.cursor = to;
     }
     return [...this.open.values()];
+  }
+
+  private eventTopics?: { requested: string; accepted: string; closing: Set<string> };
+
+  private topics() {
+    const i = this.options.gateway.interface;
+    this.eventTopics ??= {
+      requested: i.getEvent("RedemptionRequested").topicHash,
+      accepted: i.getEvent("RedemptionAccepted").topicHash,
+      closing: new Set(
+        [...CLOSING_EVENTS].map((name) => i.getEvent(name as "RedemptionFulfilled").topicHash),
+      ),
+    };
+    return this.eventTopics;
+  }
+
+  /**
+   * The gateway's logs of `[from, to]` as the node sends them: a history holds hundreds of thousands, and
+   * ethers' Log objects (a checksummed address and frozen copies each) made a restarted worker's catch-up
+   * take minutes. Providers without `send` get ethers' logs, which carry the same fields.
+   */
+  private async rawLogs(address: string, from: number, to: number): Promise<RawLog[]> {
+    const provider = this.options.gateway.runner!.provider! as Provider & {
+      send?: (method: string, params: unknown[]) => Promise<RawLog[]>;
+    };
+    if (typeof provider.send !== "function")
+      return provider.getLogs({ address, fromBlock: from, toBlock: to });
+    return provider.send("eth_getLogs", [{ address, fromBlock: toQuantity(from), toBlock: toQuantity(to) }]);
   }
 
   /** Requests open as far as this worker knows (after its last round). */
