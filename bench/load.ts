@@ -14,6 +14,7 @@ import {
 } from "ethers";
 import {
   bundledSignature,
+  minedReceipt,
   AttestationSigner,
   BESU_LOCAL,
   FulfilmentWorker,
@@ -284,19 +285,8 @@ async function claimsUnderLoad(
 
 // ------------------------------------------------------------------------- the worker against history
 
-/**
- * A transaction's receipt, read until it is there. On a chain that mines on demand, ethers' `wait()` can
- * miss the one block that holds it and then waits for a next block that never comes (a history build hung
- * so at 50,000 requests).
- */
-async function mined(sent: Promise<ContractTransactionResponse>) {
-  const tx = await sent;
-  for (;;) {
-    const receipt = await tx.wait(0);
-    if (receipt) return receipt;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** A transaction's receipt, read until it is there (ethers' `wait()` hung the history build: src/receipts.ts). */
+const mined = async (sent: Promise<ContractTransactionResponse>) => minedReceipt(await sent, { pollMs: 20 });
 
 /** Delivers at once (the round's reading cost is what is measured, not a fulfilment backend). */
 const instantAdapter: FulfilmentAdapter = {

@@ -2,12 +2,13 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 
 /*
- * `npm run fuzz -- [--runs N] [--seed S] [--path P] [--stats]`: a long campaign of the model-based test of
- * the whole economy (test/invariants/economy.ts). It prints the seed first; a failure prints the shrunk
- * sequence of steps, and the command line that replays exactly that failure.
+ * `npm run fuzz -- [--runs N] [--seed S] [--path P --replay-path R] [--stats]`: a long campaign of the
+ * model-based test of the whole economy (test/invariants/economy.ts). It prints the seed first; a failure
+ * prints the shrunk sequence of steps as an entry to paste into test/invariants/regressions.ts, and the
+ * command line that replays exactly that failure.
  */
 
-const USAGE = "usage: npm run fuzz -- [--runs N] [--seed S] [--path P] [--stats]";
+const USAGE = "usage: npm run fuzz -- [--runs N] [--seed S] [--path P [--replay-path R]] [--stats]";
 
 function option(argv: string[], name: string): string | undefined {
   const at = argv.indexOf(name);
@@ -26,16 +27,19 @@ function whole(name: string, value: string | undefined, fallback: number): numbe
 
 function main(): void {
   const argv = process.argv.slice(2);
-  const known = ["--runs", "--seed", "--path", "--stats"];
+  const known = ["--runs", "--seed", "--path", "--replay-path", "--stats"];
   const unknown = argv.find(
     (a, i) => a.startsWith("--") && !known.includes(a) && !known.includes(argv[i - 1]),
   );
   if (unknown) throw new Error(`${unknown}: not an option; ${USAGE}`);
   const runs = whole("--runs", option(argv, "--runs"), 1_000);
   const seed = whole("--seed", option(argv, "--seed"), Date.now() % 2 ** 31);
-  const replayPath = option(argv, "--path");
+  const runPath = option(argv, "--path");
+  const replayPath = option(argv, "--replay-path");
   if (runs < 1) throw new Error(`--runs: ${runs} must be at least 1`);
-  console.log(`fuzz: ${runs} runs from seed ${seed}${replayPath ? `, path ${replayPath}` : ""}`);
+  if (replayPath !== undefined && runPath === undefined)
+    throw new Error(`--replay-path: goes with the --path of the same failure; ${USAGE}`);
+  console.log(`fuzz: ${runs} runs from seed ${seed}${runPath ? `, path ${runPath}` : ""}`);
   const hardhat = path.join(__dirname, "..", "node_modules", ".bin", "hardhat");
   const child = spawn(hardhat, ["test", "test/invariants/economy.test.ts"], {
     cwd: path.join(__dirname, ".."),
@@ -44,7 +48,8 @@ function main(): void {
       ...process.env,
       ZON_FUZZ_RUNS: String(runs),
       ZON_FUZZ_SEED: String(seed),
-      ZON_FUZZ_PATH: replayPath ?? "",
+      ZON_FUZZ_PATH: runPath ?? "",
+      ZON_FUZZ_REPLAY_PATH: replayPath ?? "",
       ZON_FUZZ_STATS: argv.includes("--stats") ? "1" : "",
     },
   });
@@ -54,8 +59,8 @@ function main(): void {
   child.on("exit", (code) => {
     if (code !== 0)
       console.log(
-        `fuzz: failed. Replay the shrunk failure with: npm run fuzz -- --runs 1 --seed ${seed} --path <the path fast-check printed above>` +
-          "\n      and paste its Counterexample steps into a regression test.",
+        "fuzz: failed. Paste the entry printed above into test/invariants/regressions.ts (npm test then replays" +
+          `\n      it); or replay it alone: npm run fuzz -- --seed ${seed} --path <its path> --replay-path <its replayPath>`,
       );
     process.exit(code ?? 1);
   });

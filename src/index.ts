@@ -23,3 +23,4 @@ export * from "./amounts";
 export * from "./actions";
 export * from "./cashback";
 export * from "./enforcement";
+export * from "./receipts";

@@ -2,14 +2,13 @@ import {
   AbiCoder,
   isError,
   keccak256,
-  makeError,
   toQuantity,
-  type AbstractProvider,
   type Provider,
   type ContractTransactionResponse,
 } from "ethers";
 import type { RedemptionGateway } from "../../typechain-types";
 import { describeError } from "../errors";
+import { minedReceipt } from "../receipts";
 import { requestFromArgs, type RedemptionRequest } from "../redemption";
 
 /**
@@ -436,30 +435,14 @@ export class FulfilmentWorker {
   /**
    * Waits for a sent transaction, retrying lost answers: a landed transaction is never taken for lost. One
    * not mined within `receiptTimeoutMs` (a node restarted without its pool) fails the batch like a node
-   * fault: the batch is checked against the chain and sent again, never waited for forever. It polls with
-   * `wait(0)` (one receipt read) rather than `wait(1)`: ethers' receipt subscription leaves a failed poll
-   * as an unhandled rejection, which ends the process.
+   * fault: the batch is checked against the chain and sent again, never waited for forever.
    */
-  private async receiptOf(tx: ContractTransactionResponse) {
-    const deadline = Date.now() + this.receiptTimeoutMs;
-    const pollMs = Math.max(50, (tx.provider as AbstractProvider).pollingInterval ?? 1_000);
-    for (let failures = 0; ;) {
-      try {
-        const receipt = await tx.wait(0);
-        if (receipt) return receipt;
-        failures = 0;
-      } catch (error) {
-        if (isError(error, "CALL_EXCEPTION") || ++failures >= this.rpcAttempts) throw error;
-        await this.backoff(failures);
-        continue;
-      }
-      if (Date.now() >= deadline)
-        throw makeError(`transaction ${tx.hash} not mined within ${this.receiptTimeoutMs} ms`, "TIMEOUT", {
-          operation: "receipt",
-          reason: "timeout",
-        });
-      await new Promise<void>((resolve) => setTimeout(resolve, pollMs));
-    }
+  private receiptOf(tx: ContractTransactionResponse) {
+    return minedReceipt(tx, {
+      timeoutMs: this.receiptTimeoutMs,
+      attempts: this.rpcAttempts,
+      backoff: this.backoff,
+    });
   }
 
   /** The items of a failed batch that the step still applies to. */

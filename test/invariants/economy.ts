@@ -1116,42 +1116,44 @@ const waitStep = fc.constantFrom(HOUR, DAY, 3n * DAY, 8n * DAY, 15n * DAY).map((
   }),
 );
 
-export const economyCommands = fc.commands(
-  [
-    claimStep,
-    claimStep,
-    claimBatchStep,
-    revokeStep,
-    publishEpochStep,
-    claimEpochStep,
-    releaseEpochStep,
-    transferStep,
-    approveStep,
-    permitStep,
-    transferFromStep,
-    freezeStep,
-    recoverStep,
-    forceTransferStep,
-    pauseStep,
-    redeemStep,
-    redeemStep,
-    acceptRequestStep,
-    confirmStep,
-    rejectStep,
-    cancelStep,
-    createAgreementStep,
-    createAgreementStep,
-    escrowStep,
-    escrowStep,
-    escrowProgressStep,
-    escrowProgressStep,
-    escrowProgressStep,
-    escrowProgressStep,
-    waitStep,
-    waitStep,
-  ],
-  { maxCommands: 60, size: "max" },
-);
+/** The random sequences; `replayPath` (fast-check's, from a failure) replays a shrunk one exactly. */
+export const economyCommands = (replayPath?: string) =>
+  fc.commands(
+    [
+      claimStep,
+      claimStep,
+      claimBatchStep,
+      revokeStep,
+      publishEpochStep,
+      claimEpochStep,
+      releaseEpochStep,
+      transferStep,
+      approveStep,
+      permitStep,
+      transferFromStep,
+      freezeStep,
+      recoverStep,
+      forceTransferStep,
+      pauseStep,
+      redeemStep,
+      redeemStep,
+      acceptRequestStep,
+      confirmStep,
+      rejectStep,
+      cancelStep,
+      createAgreementStep,
+      createAgreementStep,
+      escrowStep,
+      escrowStep,
+      escrowProgressStep,
+      escrowProgressStep,
+      escrowProgressStep,
+      escrowProgressStep,
+      waitStep,
+      waitStep,
+    ],
+    { maxCommands: 60, size: "max", replayPath },
+  );
 
 // ------------------------------------------------------------------------------------- invariants
 
@@ -1201,13 +1203,68 @@ async function checkInvariants(m: Model, s: Suite): Promise<void> {
   expect(statuses.every(([claimed, revoked]) => claimed && !revoked)).to.equal(true);
 }
 
-/** Runs the model-based test: `numRuns` random sequences from `seed` (a failure replays with `seed` and `path`). */
-export async function runEconomy(options: { numRuns: number; seed: number; path?: string }) {
-  await fc.assert(
-    fc.asyncProperty(economyCommands, async (commands) => {
+/** What replays one sequence exactly: fast-check's seed and path, and the commands' own replay path. */
+export interface EconomyReplay {
+  seed: number;
+  path?: string;
+  replayPath?: string;
+}
+
+/** A sequence kept in `test/invariants/regressions.ts`: what it showed, and its steps as they ran. */
+export interface EconomyRegression extends EconomyReplay {
+  why: string;
+  steps: string;
+}
+
+const REPLAY_COMMENT = /\s*\/\*replayPath="([^"]*)"\*\/\s*$/;
+
+/** The steps of a sequence as they ran, and its replay path, from fast-check's text for it. */
+function ranSteps(commands: unknown): { steps: string; replayPath?: string } {
+  const shown = String(commands);
+  const replayPath = REPLAY_COMMENT.exec(shown)?.[1];
+  return { steps: shown.replace(REPLAY_COMMENT, ""), ...(replayPath ? { replayPath } : {}) };
+}
+
+/** A failure as an entry of ECONOMY_REGRESSIONS, to paste as it is (with `why` filled in). */
+export function regressionEntry(failure: { seed: number; path: string; commands: unknown }): string {
+  const { steps, replayPath } = ranSteps(failure.commands);
+  const entry: EconomyRegression = {
+    why: "WHAT THIS SEQUENCE SHOWED",
+    seed: failure.seed,
+    path: failure.path,
+    ...(replayPath ? { replayPath } : {}),
+    steps,
+  };
+  return `Paste into ECONOMY_REGRESSIONS in test/invariants/regressions.ts:\n${JSON.stringify(entry, null, 2)},`;
+}
+
+/**
+ * Runs the model-based test: `numRuns` random sequences from `seed`, or the one that `path` (and
+ * `replayPath`) names. A failure throws fast-check's report followed by the paste-ready regression entry.
+ * Returns the steps of the last sequence run, as they ran (a replay checks that it still runs as kept).
+ */
+export async function runEconomy(
+  options: { numRuns: number } & EconomyReplay,
+): Promise<{ lastSteps: string }> {
+  let lastSteps = "";
+  const details = await fc.check(
+    fc.asyncProperty(economyCommands(options.replayPath), async (commands) => {
       const suite = await loadFixture(economyFixture);
-      await fc.asyncModelRun(() => ({ model: initialModel(suite), real: suite }), commands);
+      try {
+        await fc.asyncModelRun(() => ({ model: initialModel(suite), real: suite }), commands);
+      } finally {
+        lastSteps = ranSteps(commands).steps;
+      }
     }),
     { numRuns: options.numRuns, seed: options.seed, path: options.path, endOnFailure: false, verbose: 1 },
   );
+  if (details.failed) {
+    const entry = regressionEntry({
+      seed: details.seed,
+      path: details.counterexamplePath!,
+      commands: details.counterexample![0],
+    });
+    throw new Error(`${fc.defaultReportMessage(details)}\n\n${entry}`);
+  }
+  return { lastSteps };
 }
