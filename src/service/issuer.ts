@@ -19,7 +19,7 @@ import { FulfilmentWorker } from "../fulfilment/worker";
 import { isLocalNode, TEST_MNEMONIC } from "../network";
 import { rewardDomain } from "../rewards";
 import { ROLES } from "../roles";
-import { Relayer } from "./relayer";
+import { Relayer, SKIP_REASON_NAMES } from "./relayer";
 import {
   issuerMetrics,
   jsonLogger,
@@ -263,7 +263,10 @@ export class IssuerService {
   ): Promise<IssuerService> {
     const deployment = readDeployment(config.network);
     const url = env.ZON_RPC_URL || config.rpcUrl;
-    const metrics = issuerMetrics();
+    const metrics = issuerMetrics({
+      loops: (["relayer", "worker"] as const).filter((loop) => runs(config, loop)),
+      skipReasons: SKIP_REASON_NAMES.filter((reason) => reason !== "none"),
+    });
     const chainId = Number(deployment.chainId);
     const provider = (loop: string) =>
       new CountingProvider(url, chainId, () => metrics.rpcErrors.inc({ loop }));

@@ -17,11 +17,19 @@ export function jsonLogger(write: (line: string) => void = (line) => process.std
     );
 }
 
+/** The label values a series is shown for from the start, at zero (for rates and alerts before a first event). */
+export interface MetricLabels {
+  /** The loops this process runs. */
+  loops: readonly string[];
+  /** The distributor's skip reasons. */
+  skipReasons: readonly string[];
+}
+
 /** The service's Prometheus metrics, in a registry of their own. */
-export function issuerMetrics() {
+export function issuerMetrics(labels: MetricLabels = { loops: [], skipReasons: [] }) {
   const registry = new Registry();
   const registers = [registry];
-  return {
+  const metrics = {
     registry,
     claims: new Counter({
       name: "zon_claims_total",
@@ -108,6 +116,16 @@ export function issuerMetrics() {
       registers,
     }),
   };
+  for (const reason of labels.skipReasons) metrics.skips.inc({ reason }, 0);
+  for (const outcome of ["done", "rejected"]) metrics.files.inc({ outcome }, 0);
+  if (labels.loops.includes("worker"))
+    for (const outcome of ["accepted", "confirmed", "rejected", "deferred", "failed"])
+      metrics.redemptions.inc({ outcome }, 0);
+  for (const loop of labels.loops) {
+    metrics.rpcErrors.inc({ loop }, 0);
+    metrics.roundErrors.inc({ loop }, 0);
+  }
+  return metrics;
 }
 
 export type IssuerMetrics = ReturnType<typeof issuerMetrics>;
