@@ -10,6 +10,8 @@ import {
   keccak256,
   toUtf8Bytes,
   type ContractTransactionResponse,
+  type JsonRpcPayload,
+  type JsonRpcResult,
   toQuantity,
 } from "ethers";
 import {
@@ -28,7 +30,7 @@ import {
 } from "../src";
 import type { IssuerConfig } from "../src/service/issuer";
 import type { FileResult } from "../src/service/relayer";
-import { FastJsonRpcProvider } from "../src/service/transport";
+import { FastJsonRpcProvider, SERVICE_PROVIDER_OPTIONS } from "../src/service/transport";
 import { deployOn, removeDeployJournal, ROOT, startLocalChain, type LocalChain } from "../test/helpers/chain";
 import { freePort } from "../test/helpers/net";
 import {
@@ -288,6 +290,16 @@ async function claimsUnderLoad(
 /** A transaction's receipt, read until it is there (ethers' `wait()` hung the history build: src/receipts.ts). */
 const mined = async (sent: Promise<ContractTransactionResponse>) => minedReceipt(await sent, { pollMs: 20 });
 
+/** The service's connection, counting the JSON-RPC calls sent through it. */
+class CountingRpcProvider extends FastJsonRpcProvider {
+  calls = 0;
+
+  async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+    this.calls += Array.isArray(payload) ? payload.length : 1;
+    return super._send(payload);
+  }
+}
+
 /** Delivers at once (the round's reading cost is what is measured, not a fulfilment backend). */
 const instantAdapter: FulfilmentAdapter = {
   findDelivery: async () => undefined,
@@ -300,12 +312,19 @@ const instantAdapter: FulfilmentAdapter = {
 async function workerAgainstHistory(dir: string, history: number): Promise<Record<string, number>> {
   const chain = await startLocalChain({ automine: true });
   let provider: JsonRpcProvider | undefined;
+  let workerProvider: CountingRpcProvider | undefined;
   try {
     const setup = await setUp(chain, dir, BigInt(history) * 11n + 1_000n);
     provider = setup.provider;
     const { gateway, bulk, deployment } = setup;
+    // The worker talks to the node as it does in the issuer service.
+    workerProvider = new CountingRpcProvider(chain.url, BESU_LOCAL.chainId, SERVICE_PROVIDER_OPTIONS);
+    const workerGateway = RedemptionGateway__factory.connect(
+      deployment.contracts.RedemptionGateway,
+      account(FULFILLER).connect(workerProvider),
+    );
     const worker = new FulfilmentWorker({
-      gateway,
+      gateway: workerGateway,
       adapter: instantAdapter,
       fromBlock: deployment.fromBlock,
       confirmations: 0,
@@ -345,20 +364,26 @@ async function workerAgainstHistory(dir: string, history: number): Promise<Recor
         if (made % 10_000 < count) process.stdout.write(`bench:load: ${made} requests settled\n`);
       }
     };
-    /** The round of a worker that is caught up, with 20 new requests to settle: median of three. */
+    /**
+     * The round of a worker that is caught up, with 20 new requests to settle: the median time of three,
+     * and the JSON-RPC calls of the most costly (the same in each, unless a round saw a block more).
+     */
     const steadyRound = async () => {
       await worker.runOnce(); // catch up on the history first
       const times: number[] = [];
+      let calls = 0;
       for (let i = 0; i < 3; i++) {
         await mined(bulk.redeemMany(CREDIT_SKU, CREDIT_PRICE, 20));
         made += 20;
+        const callsBefore = workerProvider!.calls;
         const started = performance.now();
         const report = await worker.runOnce();
         times.push(performance.now() - started);
+        calls = Math.max(calls, workerProvider!.calls - callsBefore);
         if (report.confirmed.length !== 20)
           throw new Error(`worker round: confirmed ${report.confirmed.length}, not 20`);
       }
-      return seconds(times.sort((a, b) => a - b)[1]);
+      return { seconds: seconds(times.sort((a, b) => a - b)[1]), calls };
     };
     process.stdout.write("bench:load: worker round with 1,000 settled requests behind it\n");
     await historyUpTo(1_000);
@@ -369,7 +394,7 @@ async function workerAgainstHistory(dir: string, history: number): Promise<Recor
     await historyUpTo(history);
     const roundLong = await steadyRound();
     const fresh = new FulfilmentWorker({
-      gateway,
+      gateway: workerGateway,
       adapter: instantAdapter,
       fromBlock: deployment.fromBlock,
       confirmations: 0,
@@ -381,12 +406,15 @@ async function workerAgainstHistory(dir: string, history: number): Promise<Recor
     // The keys name the history actually behind the worker (`--history` smaller than 100,000 says so).
     const label = history % 1_000 === 0 ? `${history / 1_000}k` : String(history);
     return {
-      "load.workerRound1kSeconds": round1k,
-      [`load.workerRound${label}Seconds`]: roundLong,
+      "load.workerRound1kSeconds": round1k.seconds,
+      [`load.workerRound${label}Seconds`]: roundLong.seconds,
+      "load.workerRound1kRpcCalls": round1k.calls,
+      [`load.workerRound${label}RpcCalls`]: roundLong.calls,
       [`load.workerCatchUp${label}Seconds`]: seconds(performance.now() - started),
     };
   } finally {
     provider?.destroy();
+    workerProvider?.destroy();
     await chain.stop();
     await removeDeployJournal(chain);
   }

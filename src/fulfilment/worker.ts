@@ -93,6 +93,9 @@ export interface RoundReport {
 const exponentialBackoff = (attempt: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** (attempt - 1))));
 
+// Reads in flight at once: enough to hide round trips, few enough for a node's connection limits.
+const PARALLEL_READS = 25;
+
 const CLOSING_EVENTS = new Set(["RedemptionFulfilled", "RedemptionRejected", "RedemptionCancelled"]);
 
 const REQUEST_TUPLE = "tuple(uint256,address,uint32,uint32,uint96,uint40,uint8)";
@@ -200,10 +203,13 @@ export class FulfilmentWorker {
     if (!paused && unaccepted.length > 0) {
       const accepted = await this.send("accept", unaccepted, report);
       report.accepted.push(...accepted);
-      for (const o of unaccepted) {
-        if (accepted.includes(o.request.id))
-          o.acceptedUntil = await this.rpc("acceptedUntil", () => gateway.acceptedUntil(o.request.id));
-      }
+      const taken = unaccepted.filter((o) => accepted.includes(o.request.id));
+      const deadlines = await this.readEach(
+        taken,
+        (o) => gateway.acceptedUntil(o.request.id),
+        "acceptedUntil",
+      );
+      taken.forEach((o, i) => (o.acceptedUntil = deadlines[i]));
     }
 
     const now = BigInt((await this.rpc("latest block", () => provider.getBlock("latest")))!.timestamp);
@@ -297,11 +303,19 @@ export class FulfilmentWorker {
       }
       // Requests of this chunk may have closed in blocks not read yet (with confirmations, or in this
       // very round): the chain's current state says which are still open.
-      for (const { request, deliveryRef } of fresh.values()) {
-        if (!(await this.rpc("isOpen", () => gateway.isOpen(request.id)))) continue;
+      const candidates = [...fresh.values()];
+      const states = await this.readEach(
+        candidates,
+        async ({ request }) =>
+          (await gateway.isOpen(request.id)) ? await gateway.acceptedUntil(request.id) : undefined,
+        "open state",
+      );
+      for (const [i, { request, deliveryRef }] of candidates.entries()) {
+        const acceptedUntil = states[i];
+        if (acceptedUntil === undefined) continue;
         this.open.set(request.id, {
           request,
-          acceptedUntil: await this.rpc("acceptedUntil", () => gateway.acceptedUntil(request.id)),
+          acceptedUntil,
           context: {
             redemptionKey: this.keyPrefix + request.id.toString(),
             requestHash: requestHash(request),
@@ -448,14 +462,28 @@ export class FulfilmentWorker {
   /** The items of a failed batch that the step still applies to. */
   private async stillPending(step: Step, items: Item[]): Promise<Item[]> {
     const { gateway } = this.options;
-    const keep = await Promise.all(
-      items.map(async (item) => {
-        if (!(await this.rpc("isOpen", () => gateway.isOpen(item.request.id)))) return false;
-        if (step !== "accept") return true;
-        return (await this.rpc("acceptedUntil", () => gateway.acceptedUntil(item.request.id))) === 0n;
-      }),
+    const keep = await this.readEach(
+      items,
+      async (item) => {
+        if (!(await gateway.isOpen(item.request.id))) return false;
+        return step !== "accept" || (await gateway.acceptedUntil(item.request.id)) === 0n;
+      },
+      "pending state",
     );
     return items.filter((_, i) => keep[i]);
+  }
+
+  /**
+   * One read per item, PARALLEL_READS at a time, each retried as `rpc` does; in item order. A round's reads
+   * wait on the node's round trips, not on its work: one after the other, 20 new requests took a second.
+   */
+  private async readEach<T, R>(items: T[], read: (item: T) => Promise<R>, what: string): Promise<R[]> {
+    const results: R[] = [];
+    for (let i = 0; i < items.length; i += PARALLEL_READS) {
+      const group = items.slice(i, i + PARALLEL_READS);
+      results.push(...(await Promise.all(group.map((item) => this.rpc(what, () => read(item))))));
+    }
+    return results;
   }
 
   /** Calls the node, retrying with backoff; the round fails only after `rpcAttempts` failures in a row. */

@@ -28,7 +28,7 @@ import {
   type LoopHealth,
   type Logger,
 } from "./status";
-import { FastJsonRpcProvider } from "./transport";
+import { FastJsonRpcProvider, SERVICE_PROVIDER_OPTIONS } from "./transport";
 import { TxPipeline } from "./txpipeline";
 
 /** The issuer service's configuration file (`deploy/issuer/<network>.json`). */
@@ -214,8 +214,7 @@ class CountingProvider extends FastJsonRpcProvider {
     chainId: number,
     private readonly onError: () => void,
   ) {
-    // Polls four times per block of the private network (ethers' default waits 4 s between polls).
-    super(url, chainId, { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 1, pollingInterval: 250 });
+    super(url, chainId, SERVICE_PROVIDER_OPTIONS);
   }
 
   async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {

@@ -15,6 +15,19 @@ import {
  * `npm run bench:load`). Node's Buffer does the same natively, and a keep-alive agent reuses connections.
  */
 
+/**
+ * How the service's loops talk to the node: the chain id is known (no detection calls), nothing is cached
+ * (a loop reads state it has just changed), no batching (ethers holds each call 10 ms to batch it, which a
+ * loop that awaits its calls pays every time), and four polls per block of the private network (ethers'
+ * default waits 4 s between polls).
+ */
+export const SERVICE_PROVIDER_OPTIONS: JsonRpcApiProviderOptions = {
+  staticNetwork: true,
+  cacheTimeout: -1,
+  batchMaxCount: 1,
+  pollingInterval: 250,
+};
+
 /** No answer within this long fails the call (the caller retries; the chain decides what happened). */
 export const RPC_TIMEOUT_MS = 120_000;
 
