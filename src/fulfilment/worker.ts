@@ -475,7 +475,7 @@ export class FulfilmentWorker {
 
   /**
    * One read per item, PARALLEL_READS at a time, each retried as `rpc` does; in item order. A round's reads
-   * wait on the node's round trips, not on its work: one after the other, 20 new requests took a second.
+   * wait on the node's round trips, not on its work, so they overlap.
    */
   private async readEach<T, R>(items: T[], read: (item: T) => Promise<R>, what: string): Promise<R[]> {
     const results: R[] = [];
