@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { getAddress, isAddress, Wallet, type Signer } from "ethers";
 import { task, vars } from "hardhat/config";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import { loadParameters } from "../deploy/parameters";
+import { namedKey } from "../src/keys";
 import { describeError, isLocalNode, parseAddress, readDeployment, ROLES, type Deployment } from "../src";
 
 /*
@@ -144,44 +144,10 @@ function varSuffix(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
 }
 
-/**
- * A signer named by configuration variables or the environment: `ZON_KEY_<NAME>` (a private key), or `ZON_KEYSTORE_<NAME>`
- * (the path of an encrypted JSON keystore, ethers' format) with its password in the environment
- * (`ZON_KEYSTORE_PASSWORD_<NAME>` or `ZON_KEYSTORE_PASSWORD`). Key material is never printed, not even
- * in an error.
- */
+/** A signer named by configuration variables or the environment (`src/keys.ts`: a key or a keystore). */
 export async function namedSigner(hre: HardhatRuntimeEnvironment, name: string): Promise<Signer | undefined> {
-  const suffix = varSuffix(name);
-  const key = configValue(`ZON_KEY_${suffix}`);
-  if (key !== undefined) {
-    try {
-      return new Wallet(key.trim(), hre.ethers.provider);
-    } catch {
-      throw new Error(
-        `configuration variable ZON_KEY_${suffix}: not a private key (32 bytes of hex); set it again`,
-      );
-    }
-  }
-  const file = configValue(`ZON_KEYSTORE_${suffix}`);
-  if (file !== undefined) {
-    if (!existsSync(file))
-      throw new Error(`configuration variable ZON_KEYSTORE_${suffix}: no keystore file at ${file}`);
-    const password = process.env[`ZON_KEYSTORE_PASSWORD_${suffix}`] ?? process.env.ZON_KEYSTORE_PASSWORD;
-    if (password === undefined)
-      throw new Error(
-        `keystore ${file}: set its password in ZON_KEYSTORE_PASSWORD_${suffix} (or ZON_KEYSTORE_PASSWORD)`,
-      );
-    try {
-      return (await Wallet.fromEncryptedJson(await readFile(file, "utf8"), password)).connect(
-        hre.ethers.provider,
-      );
-    } catch {
-      throw new Error(
-        `keystore ${file}: cannot be decrypted with the password given (or is not an ethers keystore)`,
-      );
-    }
-  }
-  return undefined;
+  const key = await namedKey(varSuffix(name), configValue);
+  return key === undefined ? undefined : new Wallet(key, hre.ethers.provider);
 }
 
 /**

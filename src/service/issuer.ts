@@ -16,6 +16,7 @@ import { describeError } from "../errors";
 import { AttestationSigner } from "../fastsign";
 import { FileLedgerAdapter } from "../fulfilment/file-adapter";
 import { FulfilmentWorker } from "../fulfilment/worker";
+import { configLookup, namedKey } from "../keys";
 import { isLocalNode, TEST_MNEMONIC } from "../network";
 import { rewardDomain } from "../rewards";
 import { ROLES } from "../roles";
@@ -132,21 +133,24 @@ export function loadIssuerConfig(file: string): IssuerConfig {
   return config as IssuerConfig;
 }
 
-/** `ZON_KEY_<NAME>` from the environment; on a local chain, the configured test account instead. */
-function signerKey(name: string, config: IssuerConfig, local: boolean, env: NodeJS.ProcessEnv): string {
-  const variable = `ZON_KEY_${name}`;
-  const key = env[variable]?.trim();
-  if (key !== undefined && key !== "") {
-    try {
-      return new Wallet(key).privateKey;
-    } catch {
-      throw new Error(`environment variable ${variable}: not a private key (32 bytes of hex); set it again`);
-    }
-  }
+/**
+ * The key named `name` (`src/keys.ts`: `ZON_KEY_<NAME>` or a keystore, from the environment or Hardhat's
+ * configuration variables); on a local chain, the configured test account instead.
+ */
+async function signerKey(
+  name: string,
+  config: IssuerConfig,
+  local: boolean,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  const key = await namedKey(name, configLookup(env), env);
+  if (key !== undefined) return key;
   const index = config.localAccounts?.[name];
   if (local && index !== undefined)
     return HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`).privateKey;
-  throw new Error(`signer ${name}: set its private key in the environment variable ${variable}`);
+  throw new Error(
+    `signer ${name}: set its private key in ZON_KEY_${name} (the environment, or npx hardhat vars set), or a keystore's path in ZON_KEYSTORE_${name}`,
+  );
 }
 
 /**
@@ -290,7 +294,9 @@ export class IssuerService {
       const distributorAddress = deployment.contracts.RewardDistributor;
       const distributor = RewardDistributor__factory.connect(distributorAddress, relayerProvider);
       const domain = rewardDomain(BigInt(chainId), distributorAddress);
-      const attestors = config.keys.attestors.map((name) => new AttestationSigner(key(name), domain));
+      const attestorKeys: string[] = [];
+      for (const name of config.keys.attestors) attestorKeys.push(await key(name));
+      const attestors = attestorKeys.map((privateKey) => new AttestationSigner(privateKey, domain));
       for (const [i, attestor] of attestors.entries()) {
         if (!(await startupRead(() => distributor.isAttestor(attestor.address))))
           throw new Error(
@@ -302,7 +308,7 @@ export class IssuerService {
         throw new Error(
           `keys.attestors: ${attestors.length} attestor(s) configured, the distributor needs ${threshold}`,
         );
-      const fulfiller = new Wallet(key(config.keys.fulfiller), workerProvider);
+      const fulfiller = new Wallet(await key(config.keys.fulfiller), workerProvider);
       const gateway = RedemptionGateway__factory.connect(deployment.contracts.RedemptionGateway, fulfiller);
       if (!(await startupRead(() => gateway.hasRole(ROLES.FULFILLER, fulfiller.address))))
         throw new Error(
@@ -313,7 +319,7 @@ export class IssuerService {
       await mkdir(inbox, { recursive: true });
       if (runs(config, "worker")) locked = await lockLedger(config.stateDir);
       const pipeline = new TxPipeline({
-        wallet: new Wallet(key(config.keys.relayer), relayerProvider),
+        wallet: new Wallet(await key(config.keys.relayer), relayerProvider),
         provider: relayerProvider,
         chainId: BigInt(chainId),
         maxInFlight: config.relayer.maxBatchesInFlight,

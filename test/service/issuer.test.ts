@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { existsSync, readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { HDNodeWallet } from "ethers";
+import { TEST_MNEMONIC } from "../../src";
 import path from "node:path";
 import { IssuerService, loadIssuerConfig, type IssuerConfig } from "../../src/service/issuer";
 import { ACCOUNTS, RATES, startWorld, until, waiting, type World } from "./fixture";
@@ -206,6 +208,53 @@ describe("the issuer service", function () {
       );
     });
 
+    it("takes its keys from Hardhat's configuration variables and a keystore, as the tasks do", async function () {
+      const { localAccounts } = world.config("x");
+      const key = (name: string) =>
+        HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, `m/44'/60'/0'/0/${localAccounts![name]}`);
+      // What `npx hardhat vars set ZON_KEY_<NAME> …` writes, under a configuration directory of the test's own.
+      const configHome = path.join(world.dir, "xdg");
+      await mkdir(path.join(configHome, "hardhat-nodejs"), { recursive: true });
+      const stored = Object.fromEntries(
+        ["RELAYER", "ATTESTOR_1", "ATTESTOR_2"].map((name) => [
+          `ZON_KEY_${name}`,
+          { value: key(name).privateKey },
+        ]),
+      );
+      await writeFile(
+        path.join(configHome, "hardhat-nodejs", "vars.json"),
+        JSON.stringify({ _format: "hh-vars-1", vars: stored }),
+      );
+      const keystore = path.join(world.dir, "fulfiller-keystore.json");
+      await writeFile(keystore, await key("FULFILLER").encrypt("correct horse"));
+      const ready: Array<Record<string, unknown>> = [];
+      const configHomeBefore = process.env.XDG_CONFIG_HOME;
+      process.env.XDG_CONFIG_HOME = configHome;
+      process.env.ZON_DEPLOYMENTS_DIR = world.dir;
+      try {
+        const service = await IssuerService.create(
+          world.config("keys-from-vars", { localAccounts: {}, loops: ["relayer"] }),
+          { ...world.env, ZON_KEYSTORE_FULFILLER: keystore, ZON_KEYSTORE_PASSWORD: "correct horse" },
+          (_level, msg, fields) => msg === "issuer service ready" && ready.push({ ...fields }),
+        );
+        await service.start();
+        await service.stop();
+      } finally {
+        if (configHomeBefore === undefined) delete process.env.XDG_CONFIG_HOME;
+        else process.env.XDG_CONFIG_HOME = configHomeBefore;
+        delete process.env.ZON_DEPLOYMENTS_DIR;
+      }
+      expect(
+        ready.map(({ relayer, attestors, fulfiller }) => ({ relayer, attestors, fulfiller })),
+      ).to.deep.equal([
+        {
+          relayer: key("RELAYER").address,
+          attestors: [key("ATTESTOR_1").address, key("ATTESTOR_2").address],
+          fulfiller: key("FULFILLER").address,
+        },
+      ]);
+    });
+
     it("asks for a missing key by its environment variable", async function () {
       const config = world.config("no-key", { localAccounts: {} });
       let refusal = "";
@@ -214,7 +263,7 @@ describe("the issuer service", function () {
         .catch((error: Error) => (refusal = error.message))
         .finally(() => delete process.env.ZON_DEPLOYMENTS_DIR);
       expect(refusal).to.equal(
-        "signer ATTESTOR_1: set its private key in the environment variable ZON_KEY_ATTESTOR_1",
+        "signer ATTESTOR_1: set its private key in ZON_KEY_ATTESTOR_1 (the environment, or npx hardhat vars set), or a keystore's path in ZON_KEYSTORE_ATTESTOR_1",
       );
     });
   });
