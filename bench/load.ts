@@ -6,6 +6,7 @@ import path from "node:path";
 import {
   AbiCoder,
   HDNodeWallet,
+  NonceManager,
   JsonRpcProvider,
   keccak256,
   toUtf8Bytes,
@@ -16,6 +17,7 @@ import {
 } from "ethers";
 import {
   bundledSignature,
+  describeError,
   minedReceipt,
   AttestationSigner,
   BESU_LOCAL,
@@ -31,7 +33,14 @@ import {
 import type { IssuerConfig } from "../src/service/issuer";
 import type { FileResult } from "../src/service/relayer";
 import { FastJsonRpcProvider, SERVICE_PROVIDER_OPTIONS } from "../src/service/transport";
-import { deployOn, removeDeployJournal, ROOT, startLocalChain, type LocalChain } from "../test/helpers/chain";
+import {
+  deployOn,
+  killOnExit,
+  removeDeployJournal,
+  ROOT,
+  startLocalChain,
+  type LocalChain,
+} from "../test/helpers/chain";
 import { freePort } from "../test/helpers/net";
 import {
   BulkRedeemer__factory,
@@ -141,7 +150,10 @@ async function claimsUnderLoad(
     const setup = await setUp(chain, dir, BigInt(durationSeconds * REDEMPTIONS_PER_SECOND) * 10n + 100n);
     const rpc = setup.provider;
     provider = rpc;
-    const { distributor, gateway, bulk } = setup;
+    const { distributor, gateway } = setup;
+    // A redemption a second, not waited for: its nonces are counted here, since two sent before the first
+    // reaches the node's pool would take the same one (the same transaction twice: "already imported").
+    const bulk = setup.bulk.connect(new NonceManager(account(FUNDER).connect(rpc)));
     const local = JSON.parse(
       readFileSync(path.join(ROOT, "deploy", "issuer", "besuLocal.json"), "utf8"),
     ) as IssuerConfig;
@@ -170,6 +182,7 @@ async function claimsUnderLoad(
       stdio: ["ignore", openSync(log, "a"), openSync(log, "a")],
       detached: true,
     });
+    service.once("exit", killOnExit(service.pid!));
     await until(
       "the service is up",
       () => existsSync(log) && readFileSync(log, "utf8").includes("status server listening"),
@@ -200,11 +213,11 @@ async function claimsUnderLoad(
       await writeFile(path.join(inbox, `.${name}`), rows.join("\n") + "\n");
       await rename(path.join(inbox, `.${name}`), path.join(inbox, name));
       dropped.set(name, Date.now());
-      redemptions.push(
-        bulk
-          .redeemMany(CREDIT_SKU, CREDIT_PRICE, REDEMPTIONS_PER_SECOND)
-          .then((tx: ContractTransactionResponse) => tx.wait()),
-      );
+      const redeemed = bulk
+        .redeemMany(CREDIT_SKU, CREDIT_PRICE, REDEMPTIONS_PER_SECOND)
+        .then((tx: ContractTransactionResponse) => minedReceipt(tx));
+      redeemed.catch(() => undefined); // failed as a whole by Promise.all below, not as an unhandled rejection
+      redemptions.push(redeemed);
     }
     await Promise.all(redemptions);
     const done = path.join(inbox, "done");
@@ -440,7 +453,19 @@ async function main(): Promise<void> {
   }
 }
 
+// Stopped by a signal, or failed where nothing waited: exit, and the exit kills the chains and the
+// service this run started (test/helpers/chain.ts), which live in process groups of their own.
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => {
+    console.error(`bench:load: ${signal}: stopped; the chains and the service it started are stopped too`);
+    process.exit(130);
+  });
+process.on("unhandledRejection", (error) => {
+  console.error(`bench:load: ${describeError(error)}`);
+  process.exit(1);
+});
+
 main().catch((error) => {
-  console.error(`bench:load: ${(error as Error).message}`);
+  console.error(`bench:load: ${describeError(error)}`);
   process.exit(1);
 });

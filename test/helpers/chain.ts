@@ -10,6 +10,27 @@ export const ROOT = path.join(__dirname, "..", "..");
 export const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
 const ANVIL = path.join(ROOT, "node_modules", ".bin", "anvil");
 
+/**
+ * Process groups this process started and has not stopped yet: killed when it exits, however it exits
+ * (a crash skips the `finally` that would stop them, and a group of its own outlives its parent).
+ */
+const liveGroups = new Set<number>();
+process.on("exit", () => {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Kills process group `pgid` when this process exits, until the returned function is called. */
+export function killOnExit(pgid: number): () => void {
+  liveGroups.add(pgid);
+  return () => void liveGroups.delete(pgid);
+}
+
 /** A Besu-like local chain (anvil) on a port of its own, in its own process group. */
 export interface LocalChain {
   port: number;
@@ -37,8 +58,10 @@ export async function startLocalChain(
     args = args.filter((arg, i, all) => arg !== "--block-time" && all[i - 1] !== "--block-time");
   let node: ChildProcess;
   let genesis = "";
+  let forget: () => void = () => undefined;
   const start = async () => {
     node = spawn(ANVIL, args, { stdio: "ignore", detached: true });
+    forget = killOnExit(node.pid!);
     genesis = await waitForGenesis(url);
   };
   const stop = async () => {
@@ -49,6 +72,7 @@ export async function startLocalChain(
     // npm's anvil is a wrapper around the binary: the wrapper exits first, while the binary may still be
     // writing its state file (and holding the port). Done means the whole group is gone.
     await groupGone(node.pid!);
+    forget();
   };
   await start();
   return {

@@ -23,7 +23,7 @@ import {
   RewardDistributor__factory,
   ZonCoin__factory,
 } from "../../typechain-types";
-import { deployOn, removeDeployJournal, ROOT, startLocalChain } from "../helpers/chain";
+import { deployOn, killOnExit, removeDeployJournal, ROOT, startLocalChain } from "../helpers/chain";
 import { freePort } from "../helpers/net";
 
 export const PERIOD = 202611;
@@ -267,6 +267,7 @@ export async function startWorld() {
         },
       );
       processes.push(child);
+      child.once("exit", killOnExit(child.pid!));
       // A service that dies by itself fails its test only by a timeout, and the test directory (with the
       // log) is removed: say it here, with the end of its log, so that CI's output shows why.
       child.once("exit", (code, signal) => {
