@@ -2,6 +2,8 @@ import { expect } from "chai";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { JsonRpcProvider } from "ethers";
+import { BESU_LOCAL } from "../../src";
 import { deployOn, hardhatOn, removeDeployJournal, startLocalChain, type LocalChain } from "../helpers/chain";
 
 /*
@@ -16,6 +18,7 @@ const GOVERNANCE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"; // account 0
 const POLICY_OFFICER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"; // account 3
 const ACME = "0x71bE63f3384f5fb98995898A86B02Fb2426c5788"; // account 11
 const GLOBEX = "0xFABB0ac9d68B0B445fB7357272Ff202C5651694a"; // account 12
+const NEW_WALLET = "0x1CBd3b2770909D4e10f157cABC84C7264073C9Ec"; // account 13: ACME's new wallet
 
 describe("the README walkthrough on a local chain on another port, from the command line", function () {
   let chain: LocalChain;
@@ -187,5 +190,52 @@ describe("the README walkthrough on a local chain on another port, from the comm
       "--from",
       "11",
     );
+  });
+
+  describe("then recovering a lost wallet and a forced transfer, as the README's second block", function () {
+    const recovery = ["--lost", ACME, "--replacement", NEW_WALLET, "--case", "COURT-2026-0042"];
+
+    it("shows the lost wallet's open positions", function () {
+      expect(ok("recovery:positions", "--account", ACME)).to.contain(
+        `${ACME} has no open redemption and no unsettled escrow milestone.`,
+      );
+    });
+
+    it("sets a delay as governance, then announces the recovery and lists it", function () {
+      expect(ok("enforcement:delay", "--seconds", "60")).to.contain("enforcement delay: 60 s");
+      expect(ok("recovery:announce", ...recovery)).to.match(
+        /\(case "COURT-2026-0042"\) announced as operation 0x[0-9a-f]{64} in 0x[0-9a-f]{64}; it can be carried out from /,
+      );
+      const pending = ok("enforcement:pending");
+      expect([pending.includes("'recovery'"), pending.includes("COURT-2026-0042")]).to.deep.equal([
+        true,
+        true,
+      ]);
+    });
+
+    it("refuses the recovery until the delay has passed, then carries it out", async function () {
+      refused("can be carried out from", "recovery:execute", ...recovery);
+      const rpc = new JsonRpcProvider(chain.url, BESU_LOCAL.chainId, { staticNetwork: true });
+      try {
+        await rpc.send("evm_increaseTime", [61]);
+        await rpc.send("evm_mine", []);
+      } finally {
+        rpc.destroy();
+      }
+      expect(ok("recovery:execute", ...recovery)).to.contain(
+        `25 ZON moved from ${ACME} to ${NEW_WALLET} (case "COURT-2026-0042"); ${ACME} is frozen`,
+      );
+      expect([
+        ok("zon:balance", "--account", NEW_WALLET).includes(`${NEW_WALLET}: 25.0 ZON\n`),
+        ok("zon:balance", "--account", ACME).includes(`${ACME}: 0.0 ZON (frozen)\n`),
+      ]).to.deep.equal([true, true]);
+    });
+
+    it("without a delay, carries out a forced transfer at once", function () {
+      expect(ok("enforcement:delay", "--seconds", "0")).to.contain("enforcement delay: none");
+      expect(
+        ok("forced:execute", "--holder", NEW_WALLET, "--to", GLOBEX, "--amount", "1", "--case", "ORDER-17"),
+      ).to.contain(`balances now: ${NEW_WALLET} 24 ZON, ${GLOBEX} 21 ZON`);
+    });
   });
 });
