@@ -1,6 +1,6 @@
 import { ecdsaSign } from "secp256k1";
 import { getBytes, keccak256, TypedDataEncoder, Wallet, type TypedDataDomain } from "ethers";
-import { hexToBytes, keccak256Bytes } from "./keccak";
+import { fixedBytes, keccak256Bytes } from "./keccak";
 import { USAGE_ATTESTATION_TYPES, type UsageAttestation } from "./rewards";
 
 /*
@@ -47,8 +47,9 @@ export class AttestationSigner {
   digest(a: UsageAttestation): Uint8Array {
     const s = this.struct;
     s.fill(0, 32);
-    s.set(hexToBytes("beneficiary", a.beneficiary), 32 + 12);
-    s.set(hexToBytes("customerId", a.customerId), 64);
+    // Exact sizes: a short value would sign another attestation than the one meant.
+    s.set(fixedBytes("beneficiary", a.beneficiary, 20), 32 + 12);
+    s.set(fixedBytes("customerId", a.customerId, 32), 64);
     putUint(s, 3, BigInt(a.period));
     putUint(s, 4, BigInt(a.category));
     putUint(s, 5, a.usageCents);

@@ -24,3 +24,4 @@ export * from "./actions";
 export * from "./cashback";
 export * from "./enforcement";
 export * from "./receipts";
+export * from "./calldata";

@@ -18,3 +18,11 @@ export function hexToBytes(field: string, hex: string): Buffer {
     throw new Error(`${field}: ${JSON.stringify(hex.slice(0, 80))} is not hex bytes`);
   return Buffer.from(hex.slice(2), "hex");
 }
+
+/** `0x…` hex as exactly `length` bytes (an address, a bytes32), natively; throws, naming `field`, otherwise. */
+export function fixedBytes(field: string, hex: string, length: number): Buffer {
+  const bytes = hexToBytes(field, hex);
+  if (bytes.length !== length)
+    throw new Error(`${field}: ${JSON.stringify(hex.slice(0, 80))} is not ${length} bytes of hex`);
+  return bytes;
+}

@@ -21,6 +21,7 @@ import { isLocalNode, TEST_MNEMONIC } from "../network";
 import { rewardDomain } from "../rewards";
 import { ROLES } from "../roles";
 import { Relayer, SKIP_REASON_NAMES } from "./relayer";
+import { InThreadSigning, SigningPool } from "./signing-pool";
 import {
   issuerMetrics,
   jsonLogger,
@@ -58,6 +59,8 @@ export interface IssuerConfig {
     rebroadcastAfterSeconds: number;
     replaceAfterSeconds: number;
     gasPriceWei: string;
+    /** Threads that sign the attestations (1); 0 signs on the relayer's own thread. */
+    signingThreads?: number;
   };
   worker: {
     intervalMs: number;
@@ -118,6 +121,9 @@ export function loadIssuerConfig(file: string): IssuerConfig {
     if ((field(config, name) as number) < 1) fail(name, "it must be at least 1");
   if (!/^[0-9]+$/.test(String(field(config, "relayer.gasPriceWei"))))
     fail("relayer.gasPriceWei", "it must be a whole number of wei, as text");
+  const signingThreads = field(config, "relayer.signingThreads");
+  if (signingThreads !== undefined && (!Number.isInteger(signingThreads) || (signingThreads as number) < 0))
+    fail("relayer.signingThreads", "it must be a whole number of threads (0: the relayer's own)");
   const receiptTimeout = field(config, "worker.receiptTimeoutSeconds");
   if (receiptTimeout !== undefined && (!Number.isInteger(receiptTimeout) || (receiptTimeout as number) < 1))
     fail("worker.receiptTimeoutSeconds", "it must be a whole number of seconds, at least 1");
@@ -331,7 +337,10 @@ export class IssuerService {
       const relayer = new Relayer({
         distributor: { address: distributorAddress, interface: distributor.interface },
         pipeline,
-        attestors,
+        signer:
+          config.relayer.signingThreads === 0
+            ? new InThreadSigning({ keys: attestorKeys, domain })
+            : new SigningPool({ keys: attestorKeys, domain }, config.relayer.signingThreads ?? 1),
         inbox,
         batchSize: config.relayer.batchSize,
         deadlineSeconds: config.relayer.deadlineSeconds,
@@ -435,6 +444,7 @@ export class IssuerService {
       this.graceOver = true;
       await Promise.all(this.loops);
     }
+    await this.relayer.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const provider of this.providers) provider.destroy();
     if (runs(this.config, "worker")) await unlockLedger(this.config.stateDir);

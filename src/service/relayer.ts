@@ -2,11 +2,12 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { formatUnits, isError, type Interface, type TransactionReceipt } from "ethers";
+import { encodeClaimBatch } from "../calldata";
 import { describeError } from "../errors";
-import { AttestorBundle, type AttestationSigner } from "../fastsign";
 import type { UsageAttestation } from "../rewards";
 import { readAllUsage, UsageFileError } from "../usage";
 import type { IssuerMetrics, Logger } from "./status";
+import type { AttestationSigning } from "./signing-pool";
 import type { TxPipeline } from "./txpipeline";
 
 /** Why the distributor skipped a batch item (its `SkipReason`, by index). */
@@ -30,8 +31,8 @@ export interface RelayerOptions {
   /** The distributor's interface and address (claimBatch is encoded here, sent by the pipeline). */
   distributor: { address: string; interface: Interface };
   pipeline: TxPipeline;
-  /** The attestors whose signatures each attestation carries (at least the distributor's threshold). */
-  attestors: AttestationSigner[];
+  /** Signs each attestation with the attestors (at least the distributor's threshold of them). */
+  signer: AttestationSigning;
   /** The inbox directory; finished files go to `done/`, unreadable ones to `rejected/`, inside it. */
   inbox: string;
   batchSize: number;
@@ -97,19 +98,19 @@ const USAGE_FILE = /^[^.].*\.(csv|jsonl|json)$/i;
 export class Relayer {
   private readonly files = new Map<string, InboxFile>();
   private readonly now: () => number;
-  private readonly bundle: AttestorBundle;
   private readonly distributorAddress: string;
   private readonly claimedTopic: string;
   private readonly skippedTopic: string;
+  private readonly claimBatchSelector: string;
   private batchesInFlight = 0;
   private stopping = false;
 
   constructor(private readonly options: RelayerOptions) {
     this.now = options.now ?? Date.now;
-    this.bundle = new AttestorBundle(options.attestors);
     this.distributorAddress = options.distributor.address.toLowerCase();
     this.claimedTopic = options.distributor.interface.getEvent("AttestationClaimed")!.topicHash;
     this.skippedTopic = options.distributor.interface.getEvent("AttestationSkipped")!.topicHash;
+    this.claimBatchSelector = options.distributor.interface.getFunction("claimBatch")!.selector;
   }
 
   /** One round: take new files, send what is pending, move what is settled. */
@@ -174,7 +175,7 @@ export class Relayer {
     const records = await readAllUsage(file);
     const defaultDeadline = BigInt(Math.floor(entry.landedAt / 1000) + this.options.deadlineSeconds);
     const seen = new Set<string>();
-    return records.map((record) => {
+    const attestations = records.map((record) => {
       if (record.id === undefined)
         throw new UsageFileError(file, record.row, "id", "the relayer needs each row's attestation id");
       const key = `${record.period}/${record.id}`;
@@ -195,9 +196,21 @@ export class Relayer {
         id: record.id,
         deadline: record.deadline ?? defaultDeadline,
       };
-      const signatures = this.bundle.sign(attestation);
-      return { file: entry, attestation, signatures, state: "pending" as const, notBefore: 0 };
+      return attestation;
     });
+    const bundles = await this.options.signer.sign(attestations);
+    return attestations.map((attestation, i) => ({
+      file: entry,
+      attestation,
+      signatures: bundles[i],
+      state: "pending" as const,
+      notBefore: 0,
+    }));
+  }
+
+  /** Ends the signing threads (after the loop has stopped). */
+  close(): Promise<void> {
+    return this.options.signer.close();
   }
 
   /** Fills batches with pending items, oldest file first, and hands them to the pipeline. */
@@ -215,10 +228,11 @@ export class Relayer {
   }
 
   private encode(items: Item[]): string {
-    return this.options.distributor.interface.encodeFunctionData("claimBatch", [
+    return encodeClaimBatch(
+      this.claimBatchSelector,
       items.map((i) => i.attestation),
       items.map((i) => i.signatures),
-    ]);
+    );
   }
 
   private sendBatch(items: Item[]): void {
