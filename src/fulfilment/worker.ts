@@ -204,10 +204,8 @@ export class FulfilmentWorker {
       const accepted = await this.send("accept", unaccepted, report);
       report.accepted.push(...accepted);
       const taken = unaccepted.filter((o) => accepted.includes(o.request.id));
-      const deadlines = await this.readEach(
-        taken,
-        (o) => gateway.acceptedUntil(o.request.id),
-        "acceptedUntil",
+      const deadlines = await this.readEach(taken, (o) =>
+        this.rpc("acceptedUntil", () => gateway.acceptedUntil(o.request.id)),
       );
       taken.forEach((o, i) => (o.acceptedUntil = deadlines[i]));
     }
@@ -304,11 +302,10 @@ export class FulfilmentWorker {
       // Requests of this chunk may have closed in blocks not read yet (with confirmations, or in this
       // very round): the chain's current state says which are still open.
       const candidates = [...fresh.values()];
-      const states = await this.readEach(
-        candidates,
-        async ({ request }) =>
-          (await gateway.isOpen(request.id)) ? await gateway.acceptedUntil(request.id) : undefined,
-        "open state",
+      const states = await this.readEach(candidates, async ({ request }) =>
+        (await this.rpc("isOpen", () => gateway.isOpen(request.id)))
+          ? await this.rpc("acceptedUntil", () => gateway.acceptedUntil(request.id))
+          : undefined,
       );
       for (const [i, { request, deliveryRef }] of candidates.entries()) {
         const acceptedUntil = states[i];
@@ -462,27 +459,23 @@ export class FulfilmentWorker {
   /** The items of a failed batch that the step still applies to. */
   private async stillPending(step: Step, items: Item[]): Promise<Item[]> {
     const { gateway } = this.options;
-    const keep = await this.readEach(
-      items,
-      async (item) => {
-        if (!(await gateway.isOpen(item.request.id))) return false;
-        return step !== "accept" || (await gateway.acceptedUntil(item.request.id)) === 0n;
-      },
-      "pending state",
-    );
+    const keep = await this.readEach(items, async (item) => {
+      if (!(await this.rpc("isOpen", () => gateway.isOpen(item.request.id)))) return false;
+      if (step !== "accept") return true;
+      return (await this.rpc("acceptedUntil", () => gateway.acceptedUntil(item.request.id))) === 0n;
+    });
     return items.filter((_, i) => keep[i]);
   }
 
   /**
-   * One read per item, PARALLEL_READS at a time, each retried as `rpc` does; in item order. A round's reads
-   * wait on the node's round trips, not on its work, so they overlap.
+   * One read per item, PARALLEL_READS at a time, in item order. A round's reads wait on the node's round
+   * trips, not on its work, so they overlap; each call in a read is retried on its own (`rpc`), as one
+   * after the other they were.
    */
-  private async readEach<T, R>(items: T[], read: (item: T) => Promise<R>, what: string): Promise<R[]> {
+  private async readEach<T, R>(items: T[], read: (item: T) => Promise<R>): Promise<R[]> {
     const results: R[] = [];
-    for (let i = 0; i < items.length; i += PARALLEL_READS) {
-      const group = items.slice(i, i + PARALLEL_READS);
-      results.push(...(await Promise.all(group.map((item) => this.rpc(what, () => read(item))))));
-    }
+    for (let i = 0; i < items.length; i += PARALLEL_READS)
+      results.push(...(await Promise.all(items.slice(i, i + PARALLEL_READS).map(read))));
     return results;
   }
 
