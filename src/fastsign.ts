@@ -90,6 +90,11 @@ export class AttestorBundle {
       this.signers.every((s) => s.domainSeparator === this.signers[0].domainSeparator);
   }
 
+  /** The bundle of the attestors holding `privateKeys`, all signing for one distributor's `domain`. */
+  static fromKeys(privateKeys: readonly string[], domain: TypedDataDomain): AttestorBundle {
+    return new AttestorBundle(privateKeys.map((key) => new AttestationSigner(key, domain)));
+  }
+
   /** One 65-byte signature per attestor, concatenated, as hex. */
   sign(a: UsageAttestation): string {
     const digest = this.sharedDomain ? this.signers[0].digest(a) : undefined;

@@ -2,14 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import path from "node:path";
-import {
-  HDNodeWallet,
-  isError,
-  JsonRpcProvider,
-  Wallet,
-  type JsonRpcPayload,
-  type JsonRpcResult,
-} from "ethers";
+import { HDNodeWallet, isError, JsonRpcProvider, Wallet } from "ethers";
 import { RedemptionGateway__factory, RewardDistributor__factory } from "../../typechain-types";
 import { readDeployment } from "../deployments";
 import { describeError } from "../errors";
@@ -217,26 +210,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** A provider that counts failed calls for one loop's metrics. */
-class CountingProvider extends FastJsonRpcProvider {
-  constructor(
-    url: string,
-    chainId: number,
-    private readonly onError: () => void,
-  ) {
-    super(url, chainId, SERVICE_PROVIDER_OPTIONS);
-  }
-
-  async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
-    try {
-      return await super._send(payload);
-    } catch (error) {
-      this.onError();
-      throw error;
-    }
-  }
-}
-
 /**
  * The issuer's backend as one process: the relayer and the fulfilment worker, each in its own loop and
  * on its own connection, a status server (`/healthz`, `/metrics`) and JSON-lines logs. `stop()` (SIGTERM)
@@ -278,7 +251,9 @@ export class IssuerService {
     });
     const chainId = Number(deployment.chainId);
     const provider = (loop: string) =>
-      new CountingProvider(url, chainId, () => metrics.rpcErrors.inc({ loop }));
+      new FastJsonRpcProvider(url, chainId, SERVICE_PROVIDER_OPTIONS, {
+        onError: () => metrics.rpcErrors.inc({ loop }),
+      });
     const relayerProvider = provider("relayer");
     const workerProvider = provider("worker");
     const providers = [relayerProvider, workerProvider];

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { TypedDataDomain } from "ethers";
-import { AttestationSigner, AttestorBundle } from "../fastsign";
+import { AttestorBundle } from "../fastsign";
 import type { UsageAttestation } from "../rewards";
 
 /*
@@ -54,7 +54,7 @@ export class InThreadSigning implements AttestationSigning {
   private readonly bundle: AttestorBundle;
 
   constructor(setup: SigningSetup) {
-    this.bundle = new AttestorBundle(setup.keys.map((key) => new AttestationSigner(key, setup.domain)));
+    this.bundle = AttestorBundle.fromKeys(setup.keys, setup.domain);
   }
 
   async sign(attestations: UsageAttestation[]): Promise<string[]> {

@@ -1,12 +1,12 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { AttestationSigner, AttestorBundle } from "../fastsign";
+import { AttestorBundle } from "../fastsign";
 import type { UsageAttestation } from "../rewards";
 import type { SigningSetup } from "./signing-pool";
 
 /* A signing thread of `SigningPool`: signs each chunk it is sent with the attestors' bundle. */
 
 const { keys, domain } = workerData as SigningSetup;
-const bundle = new AttestorBundle(keys.map((key) => new AttestationSigner(key, domain)));
+const bundle = AttestorBundle.fromKeys(keys, domain);
 
 parentPort!.on("message", ({ id, attestations }: { id: number; attestations: UsageAttestation[] }) => {
   try {

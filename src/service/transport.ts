@@ -92,17 +92,34 @@ export class JsonRpcHttp {
   }
 }
 
+/** What a provider reports of its calls: how many went out (a batch counts each), and each that failed. */
+export interface RpcCallHooks {
+  onCalls?(count: number): void;
+  onError?(error: unknown): void;
+}
+
 /** ethers' JsonRpcProvider over `JsonRpcHttp`: the same provider, without the JavaScript UTF-8 conversions. */
 export class FastJsonRpcProvider extends JsonRpcProvider {
   private readonly http: JsonRpcHttp;
 
-  constructor(url: string, network?: Networkish, options?: JsonRpcApiProviderOptions) {
+  constructor(
+    url: string,
+    network?: Networkish,
+    options?: JsonRpcApiProviderOptions,
+    private readonly hooks: RpcCallHooks = {},
+  ) {
     super(url, network, options);
     this.http = new JsonRpcHttp(url);
   }
 
   async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
-    return this.http.post(payload);
+    this.hooks.onCalls?.(Array.isArray(payload) ? payload.length : 1);
+    try {
+      return await this.http.post(payload);
+    } catch (error) {
+      this.hooks.onError?.(error);
+      throw error;
+    }
   }
 
   destroy(): void {

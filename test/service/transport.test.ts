@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { JsonRpcHttp } from "../../src/service/transport";
+import { FastJsonRpcProvider, JsonRpcHttp, SERVICE_PROVIDER_OPTIONS } from "../../src/service/transport";
 
 /** A stand-in node that answers every POST with `status` and `body(request)`. */
 async function node(
@@ -76,5 +76,44 @@ describe("the issuer service's JSON-RPC transport", function () {
     expect(() => new JsonRpcHttp("ws://127.0.0.1:8546")).to.throw(
       'rpcUrl: "ws://127.0.0.1:8546" is not an http:// or https:// URL',
     );
+  });
+
+  it("tells its hooks how many calls went out, a batch's calls each", async function () {
+    const { url, server } = await node(200, (request) => {
+      const parsed = JSON.parse(request);
+      const answer = (p: { id: number }) => ({ jsonrpc: "2.0", id: p.id, result: "0x1" });
+      return JSON.stringify(Array.isArray(parsed) ? parsed.map(answer) : answer(parsed));
+    });
+    servers.push(server);
+    const counts: number[] = [];
+    const provider = new FastJsonRpcProvider(url, 1, SERVICE_PROVIDER_OPTIONS, {
+      onCalls: (count) => counts.push(count),
+    });
+    try {
+      await provider._send({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] });
+      await provider._send(
+        [1, 2, 3].map((id) => ({ jsonrpc: "2.0" as const, id, method: "eth_blockNumber", params: [] })),
+      );
+    } finally {
+      provider.destroy();
+    }
+    expect(counts).to.deep.equal([1, 3]);
+  });
+
+  it("tells its hooks of each call that failed, and still fails it", async function () {
+    const { url, server } = await node(503, () => "busy");
+    servers.push(server);
+    const errors: string[] = [];
+    const provider = new FastJsonRpcProvider(url, 1, SERVICE_PROVIDER_OPTIONS, {
+      onError: (error) => errors.push((error as Error).message),
+    });
+    try {
+      await expect(
+        provider._send({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }),
+      ).to.be.rejectedWith("the node answered HTTP 503");
+    } finally {
+      provider.destroy();
+    }
+    expect(errors).to.deep.equal(["the node answered HTTP 503 Service Unavailable"]);
   });
 });
