@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { BESU_LOCAL } from "../src/network";
 
@@ -16,7 +18,10 @@ if (!Number.isInteger(port) || port < 1 || port > 65_535) {
 }
 if (port !== 8545)
   console.log(`tasks reach this chain with BESU_LOCAL_URL=http://127.0.0.1:${port} --network besuLocal`);
-const child = spawn(anvil, BESU_LOCAL.anvilArgs(port), { stdio: "inherit" });
+// Anvil moves old states to disk after some thousands of blocks and leaves them there when stopped (by
+// default under ~/.foundry): they go to a directory of this run's, removed when the chain stops.
+const stateCache = mkdtempSync(path.join(os.tmpdir(), "zon-chain-"));
+const child = spawn(anvil, [...BESU_LOCAL.anvilArgs(port), "--cache-path", stateCache], { stdio: "inherit" });
 
 const stop = (signal: NodeJS.Signals) => () => {
   if (child.exitCode === null) child.kill(signal);
@@ -32,5 +37,6 @@ const orphaned = setInterval(() => {
 }, 250);
 child.on("exit", (code, signal) => {
   clearInterval(orphaned);
+  rmSync(stateCache, { recursive: true, force: true });
   process.exitCode = signal === "SIGINT" || signal === "SIGTERM" ? 0 : (code ?? 1);
 });

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
 import { BESU_LOCAL } from "../../src";
@@ -15,6 +16,8 @@ const ANVIL = path.join(ROOT, "node_modules", ".bin", "anvil");
  * (a crash skips the `finally` that would stop them, and a group of its own outlives its parent).
  */
 const liveGroups = new Set<number>();
+/** Directories of anvil's persisted states, removed with their chain (anvil leaves them when stopped). */
+const stateCaches = new Set<string>();
 process.on("exit", () => {
   for (const pgid of liveGroups) {
     try {
@@ -23,6 +26,7 @@ process.on("exit", () => {
       // already gone
     }
   }
+  for (const dir of stateCaches) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Kills process group `pgid` when this process exits, until the returned function is called. */
@@ -52,7 +56,15 @@ export async function startLocalChain(
 ): Promise<LocalChain> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  let args = [...BESU_LOCAL.anvilArgs(port), ...(options.stateFile ? ["--state", options.stateFile] : [])];
+  // Past some thousands of blocks anvil moves old states to disk (by default under ~/.foundry, 470 MB
+  // after a load bench) and does not remove them when it stops: they go to a directory of this chain's.
+  const stateCache = mkdtempSync(path.join(os.tmpdir(), "zon-anvil-"));
+  stateCaches.add(stateCache);
+  let args = [
+    ...BESU_LOCAL.anvilArgs(port),
+    ...["--cache-path", stateCache],
+    ...(options.stateFile ? ["--state", options.stateFile] : []),
+  ];
   // Automine: a block per transaction, at once (for building a long history quickly).
   if (options.automine)
     args = args.filter((arg, i, all) => arg !== "--block-time" && all[i - 1] !== "--block-time");
@@ -81,7 +93,11 @@ export async function startLocalChain(
     get genesis() {
       return genesis;
     },
-    stop,
+    stop: async () => {
+      await stop();
+      await rm(stateCache, { recursive: true, force: true });
+      stateCaches.delete(stateCache);
+    },
     restart: async () => {
       await stop();
       await start();
