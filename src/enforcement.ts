@@ -40,15 +40,21 @@ export function parseCaseId(field: string, value: string): string {
   return encodeBytes32String(typed);
 }
 
-/** A case id for a reader: its text when it holds one, otherwise its hex. */
-export function describeCaseId(caseId: string): string {
+/** A case id as its reader typed it: the reference it holds as text, otherwise its hex. */
+export function caseReference(caseId: string): string {
   try {
     const text = decodeBytes32String(caseId);
-    if (text !== "" && /^[\x20-\x7e]+$/.test(text)) return `"${text}"`;
+    if (text !== "" && /^[\x20-\x7e]+$/.test(text)) return text;
   } catch {
     // not a bytes32 string: a hash of the evidence
   }
   return caseId;
+}
+
+/** A case id within a sentence: a text reference quoted, a hash as its hex. */
+export function describeCaseId(caseId: string): string {
+  const reference = caseReference(caseId);
+  return reference === caseId ? caseId : `"${reference}"`;
 }
 
 const coder = AbiCoder.defaultAbiCoder();

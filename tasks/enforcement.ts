@@ -3,6 +3,7 @@ import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hard
 import type { ZonCoin } from "../typechain-types";
 import {
   announcedOperations,
+  caseReference,
   describeCaseId,
   describePositions,
   forcedTransferOperation,
@@ -278,7 +279,7 @@ zonTask("enforcement:pending", "Lists the recoveries and forced transfers announ
       console.table(
         pending.map((p) => ({
           kind: p.kind,
-          case: describeCaseId(p.caseId),
+          case: caseReference(p.caseId),
           from: p.from,
           to: p.to,
           amount: p.amount === undefined ? "whole balance" : formatZon(p.amount),

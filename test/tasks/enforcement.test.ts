@@ -7,7 +7,7 @@ import { encodeBytes32String, id as keccakOfText, parseUnits, ZeroAddress } from
 import hre, { ethers } from "hardhat";
 import { deploySuite } from "../../deploy/deploy";
 import { loadParameters } from "../../deploy/parameters";
-import { parseCaseId, type AnnouncedOperation } from "../../src";
+import { caseReference, describeCaseId, parseCaseId, type AnnouncedOperation } from "../../src";
 import { runTask } from "../helpers/tasks";
 
 /*
@@ -120,6 +120,17 @@ describe("recovery and forced-transfer tasks on a deployed suite", function () {
   it("takes a 32-byte hash of the evidence as the case id", function () {
     const hash = keccakOfText("the court order, as filed");
     expect(parseCaseId("case", hash)).to.equal(hash);
+  });
+
+  it("reads a case id back as its reference, quoted within a sentence, and a hash as its hex", function () {
+    const hash = keccakOfText("the court order, as filed");
+    const reference = parseCaseId("case", CASE);
+    expect([
+      caseReference(reference),
+      describeCaseId(reference),
+      caseReference(hash),
+      describeCaseId(hash),
+    ]).to.deep.equal([CASE, `"${CASE}"`, hash, hash]);
   });
 
   it("sets the enforcement delay as governance and shows it", async function () {

@@ -207,7 +207,8 @@ describe("the README walkthrough on a local chain on another port, from the comm
         /\(case "COURT-2026-0042"\) announced as operation 0x[0-9a-f]{64} in 0x[0-9a-f]{64}; it can be carried out from /,
       );
       const pending = ok("enforcement:pending");
-      expect([pending.includes("'recovery'"), pending.includes("COURT-2026-0042")]).to.deep.equal([
+      // console.table quotes each string once: the case reads as typed.
+      expect([pending.includes("'recovery'"), pending.includes("'COURT-2026-0042'")]).to.deep.equal([
         true,
         true,
       ]);
