@@ -1,14 +1,14 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { formatUnits, isError, type Interface, type TransactionReceipt } from "ethers";
+import { formatUnits, isError, type Interface } from "ethers";
 import { encodeClaimBatch } from "../calldata";
 import { describeError } from "../errors";
 import type { UsageAttestation } from "../rewards";
 import { readAllUsage, UsageFileError } from "../usage";
 import type { IssuerMetrics, Logger } from "./status";
 import type { AttestationSigning } from "./signing-pool";
-import type { TxPipeline } from "./txpipeline";
+import type { MinedReceipt, TxPipeline } from "./txpipeline";
 
 /** Why the distributor skipped a batch item (its `SkipReason`, by index). */
 export const SKIP_REASON_NAMES = [
@@ -258,7 +258,7 @@ export class Relayer {
       .finally(() => this.batchesInFlight--);
   }
 
-  private async applyReceipt(items: Item[], receipt: TransactionReceipt): Promise<void> {
+  private async applyReceipt(items: Item[], receipt: MinedReceipt): Promise<void> {
     const { distributor, metrics, log } = this.options;
     if (receipt.status !== 1) {
       // Sent without an estimate, a refused batch is mined as a failure: the same call, made again
@@ -279,7 +279,7 @@ export class Relayer {
       const topic = entry.topics[0];
       if (
         (topic !== this.claimedTopic && topic !== this.skippedTopic) ||
-        entry.address.toLowerCase() !== this.distributorAddress
+        entry.address !== this.distributorAddress
       )
         continue;
       const item = byKey.get(`${BigInt(entry.topics[1])}/${BigInt(entry.topics[2])}`);

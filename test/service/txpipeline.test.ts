@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { HDNodeWallet, JsonRpcProvider, Transaction, Wallet, type TransactionReceipt } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, Transaction, Wallet } from "ethers";
 import { BESU_LOCAL, TEST_MNEMONIC } from "../../src";
-import { TxPipeline } from "../../src/service/txpipeline";
+import { TxPipeline, type MinedReceipt } from "../../src/service/txpipeline";
 import { startLocalChain, type LocalChain } from "../helpers/chain";
 
 /*
@@ -65,7 +65,7 @@ describe("the transaction pipeline (many in flight from one key)", function () {
 
   it("sends many payloads from one key under consecutive nonces, never more in flight than allowed", async function () {
     const { pipeline, mine } = await setup(4);
-    const receipts: TransactionReceipt[] = [];
+    const receipts: MinedReceipt[] = [];
     const sent = Array.from({ length: 10 }, (_, i) =>
       pipeline.send({ to: SINK, data: "0x" + i.toString(16).padStart(2, "0") }).then((r) => receipts.push(r)),
     );
