@@ -2,11 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import path from "node:path";
-import { HDNodeWallet, isError, JsonRpcProvider, Wallet } from "ethers";
+import { computeAddress, HDNodeWallet, isError, JsonRpcProvider, Wallet } from "ethers";
 import { RedemptionGateway__factory, RewardDistributor__factory } from "../../typechain-types";
 import { readDeployment } from "../deployments";
 import { describeError } from "../errors";
-import { AttestationSigner } from "../fastsign";
 import { FileLedgerAdapter } from "../fulfilment/file-adapter";
 import { FulfilmentWorker } from "../fulfilment/worker";
 import { configLookup, namedKey } from "../keys";
@@ -277,11 +276,12 @@ export class IssuerService {
       const domain = rewardDomain(BigInt(chainId), distributorAddress);
       const attestorKeys: string[] = [];
       for (const name of config.keys.attestors) attestorKeys.push(await key(name));
-      const attestors = attestorKeys.map((privateKey) => new AttestationSigner(privateKey, domain));
+      // The signers themselves are built where they sign (the signing threads); here only their addresses.
+      const attestors = attestorKeys.map((privateKey) => computeAddress(privateKey));
       for (const [i, attestor] of attestors.entries()) {
-        if (!(await startupRead(() => distributor.isAttestor(attestor.address))))
+        if (!(await startupRead(() => distributor.isAttestor(attestor))))
           throw new Error(
-            `keys.attestors[${i}]: ${config.keys.attestors[i]} (${attestor.address}) is not an attestor of ${distributorAddress}`,
+            `keys.attestors[${i}]: ${config.keys.attestors[i]} (${attestor}) is not an attestor of ${distributorAddress}`,
           );
       }
       const threshold = await startupRead(() => distributor.threshold());
@@ -341,7 +341,7 @@ export class IssuerService {
         rpcUrl: url,
         chainId,
         relayer: pipeline.address(),
-        attestors: attestors.map((a) => a.address),
+        attestors,
         fulfiller: fulfiller.address,
         inbox,
       });
