@@ -1,11 +1,12 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { MaxUint256, ZeroHash } from "ethers";
 import { ethers } from "hardhat";
-import { requestFromEvent, ROLES, signPermit } from "../src";
+import { requestFromEvent, ROLES, signPermit, workerIdOf } from "../src";
 import { gasUsed, measure, type BenchResults } from "./lib";
 
 const UNIT = 10n ** 18n;
 const SKU = 1;
+const WORKER_ID = workerIdOf("bench");
 
 /**
  * Gas of redemptions: a request (limited-stock SKU, allowance in place, gateway already holding ZON),
@@ -58,11 +59,13 @@ export async function benchRedemption(results: BenchResults): Promise<void> {
   const requested = await gateway.queryFilter(gateway.filters.RedemptionRequested());
   const requests = requested.map((log) => requestFromEvent(log).request);
 
-  await measure(results, "redeem.accept", gateway.accept([requests[0]]));
+  await measure(results, "redeem.accept", gateway.accept([requests[0]], WORKER_ID));
   await measure(results, "redeem.confirm", gateway.confirm(requests[0], ZeroHash));
   await measure(results, "redeem.reject", gateway.reject(requests[1], 1));
   const batch = requests.slice(2, 22);
-  results.gas["redeem.acceptBatch20.perItem"] = Math.round((await gasUsed(gateway.accept(batch))) / 20);
+  results.gas["redeem.acceptBatch20.perItem"] = Math.round(
+    (await gasUsed(gateway.accept(batch, WORKER_ID))) / 20,
+  );
   const receipts = batch.map((_, i) => ethers.zeroPadValue(ethers.toBeHex(i + 1), 32));
   results.gas["redeem.confirmBatch20.perItem"] = Math.round(
     (await gasUsed(gateway.confirmBatch(batch, receipts))) / 20,

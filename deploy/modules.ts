@@ -154,13 +154,25 @@ export function suiteModule(p: SuiteParameters) {
       const { distributor } = m.useModule(rewardsModule(p));
       const { gateway } = m.useModule(redemptionModule(p));
       const { escrow } = m.useModule(escrowModule(p));
+      // The contracts that hold ZON owed to their books: no recovery or forced transfer may touch them.
+      const custodians = [
+        ["Rewards", distributor],
+        ["Redemption", gateway],
+        ["Escrow", escrow],
+      ] as const;
+      const marked = custodians.map(([name, contract]) =>
+        m.call(token, "setCustodian", [contract, true], { id: `custodian${name}` }),
+      );
       for (const [name, contract] of [
         ["Token", token],
         ["Rewards", distributor],
         ["Redemption", gateway],
         ["Escrow", escrow],
       ] as const) {
-        m.call(contract, "beginDefaultAdminTransfer", [p.governance], { id: `offerAdmin${name}` });
+        m.call(contract, "beginDefaultAdminTransfer", [p.governance], {
+          id: `offerAdmin${name}`,
+          after: name === "Token" ? marked : [],
+        });
       }
       return { token, distributor, gateway, escrow };
     }),

@@ -11,14 +11,15 @@ import type { B2BEscrow, RedemptionGateway, ZonCoin } from "../typechain-types";
 import { formatZon } from "./amounts";
 import { readAgreement, type MilestoneStatusName } from "./escrow";
 import { queryInChunks, type LogRange } from "./events";
-import { requestFromEvent } from "./redemption";
+import { requestFromEvent, withCurrentOwners, type RedemptionRequest } from "./redemption";
 import { ROLES } from "./roles";
 
 /*
  * The token's two rare powers, recovery of a lost wallet and forced transfer, as the operator and the
  * auditor see them: the case id that ties each to its off-chain evidence, the operation ids under which
  * they are announced, what is still announced, and what a lost wallet still has open in the gateway and
- * the escrow (the token cannot move those: they pay out to the parties the gateway and the escrow hold).
+ * the escrow. The token cannot move those (the gateway and the escrow are custodians it refuses to touch);
+ * after a recovery, the custodians' own settlement moves them to the new wallet (`settleRecoveredPositions`).
  */
 
 /**
@@ -153,6 +154,8 @@ export async function announcedOperations(token: ZonCoin, range: LogRange): Prom
 
 export interface OpenRedemption {
   id: bigint;
+  /** The request as the gateway holds it now (its current owner), as `replaceRecoveredOwners` takes it. */
+  request: RedemptionRequest;
   sku: bigint;
   quantity: bigint;
   amount: bigint;
@@ -163,7 +166,7 @@ export interface OpenRedemption {
 
 export interface EscrowPosition {
   id: bigint;
-  side: "buyer" | "seller";
+  side: "buyer" | "seller" | "arbiter";
   counterparty: string;
   /** The milestones still holding ZON (funded, delivered or disputed). */
   unsettled: Array<{ index: number; amount: bigint; status: MilestoneStatusName }>;
@@ -178,9 +181,10 @@ export interface Positions {
 const UNSETTLED: ReadonlySet<MilestoneStatusName> = new Set(["funded", "delivered", "disputed"]);
 
 /**
- * What `account` still has open: redemption requests of its in the gateway, and escrow agreements where it
- * is buyer or seller with milestones still holding ZON. Read from the contracts' indexed events, then
- * checked against their state.
+ * What `account` holds open now: redemption requests it owns in the gateway, and escrow agreements where it
+ * is buyer, seller or arbiter with milestones still holding ZON — made by it, or moved to it from a
+ * recovered wallet. Read from the contracts' indexed events, then checked against their state (a position
+ * moved away to a replacement is no longer `account`'s).
  */
 export async function openPositions(
   gateway: RedemptionGateway,
@@ -189,16 +193,33 @@ export async function openPositions(
   ranges: { gateway: LogRange; escrow: LogRange },
 ): Promise<Positions> {
   const owner = getAddress(account);
-  const redemptions: OpenRedemption[] = [];
-  for (const log of await queryInChunks(
+  const requested = new Map<bigint, RedemptionRequest>();
+  const made = await queryInChunks(
     gateway,
     gateway.filters.RedemptionRequested(undefined, owner),
     ranges.gateway,
-  )) {
+  );
+  for (const log of made) {
     const { request } = requestFromEvent(log);
-    if (!(await gateway.isOpen(request.id))) continue;
+    requested.set(request.id, request);
+  }
+  const movedIn = await queryInChunks(
+    gateway,
+    gateway.filters.RequestOwnerReplaced(undefined, undefined, owner),
+    ranges.gateway,
+  );
+  for (const moved of movedIn) {
+    const id = (moved as EventLog).args.id as bigint;
+    if (requested.has(id)) continue;
+    const [log] = await queryInChunks(gateway, gateway.filters.RedemptionRequested(id), ranges.gateway);
+    requested.set(id, requestFromEvent(log).request);
+  }
+  const redemptions: OpenRedemption[] = [];
+  for (const request of await withCurrentOwners(gateway, [...requested.values()], ranges.gateway)) {
+    if (request.owner !== owner || !(await gateway.isOpen(request.id))) continue;
     redemptions.push({
       id: request.id,
+      request,
       sku: request.sku,
       quantity: request.quantity,
       amount: request.amount,
@@ -206,32 +227,81 @@ export async function openPositions(
       cancelAfter: request.cancelAfter,
     });
   }
+  const ids = new Set<bigint>();
+  for (const filter of [
+    escrow.filters.AgreementCreated(undefined, owner),
+    escrow.filters.AgreementCreated(undefined, undefined, owner),
+    escrow.filters.PartyReplaced(undefined, undefined, owner),
+  ])
+    for (const log of await queryInChunks(escrow, filter, ranges.escrow))
+      ids.add((log as EventLog).args.id as bigint);
+  // An arbiter is named in the creation's data, not in a topic, or by a change of arbiter.
+  for (const log of await queryInChunks(escrow, escrow.filters.AgreementCreated(), ranges.escrow)) {
+    const terms = (log as EventLog).args.terms as unknown as { arbiter: string };
+    if (terms.arbiter === owner) ids.add((log as EventLog).args.id as bigint);
+  }
+  for (const log of await queryInChunks(escrow, escrow.filters.ArbiterChanged(), ranges.escrow))
+    if ((log as EventLog).args.arbiter === owner) ids.add((log as EventLog).args.id as bigint);
   const agreements: EscrowPosition[] = [];
-  for (const side of ["buyer", "seller"] as const) {
-    const filter =
-      side === "buyer"
-        ? escrow.filters.AgreementCreated(undefined, owner)
-        : escrow.filters.AgreementCreated(undefined, undefined, owner);
-    for (const log of await queryInChunks(escrow, filter, ranges.escrow)) {
-      const agreement = await readAgreement(escrow, (log as EventLog).args.id as bigint);
-      const unsettled = agreement.milestones
-        .filter((m) => UNSETTLED.has(m.status))
-        .map((m) => ({ index: m.index, amount: m.amount, status: m.status }));
-      if (unsettled.length === 0) continue;
-      agreements.push({
-        id: agreement.id,
-        side,
-        counterparty: side === "buyer" ? agreement.seller : agreement.buyer,
-        unsettled,
-      });
-    }
+  for (const id of [...ids].sort((a, b) => (a < b ? -1 : 1))) {
+    const agreement = await readAgreement(escrow, id);
+    const side =
+      agreement.buyer === owner
+        ? "buyer"
+        : agreement.seller === owner
+          ? "seller"
+          : agreement.arbiter === owner
+            ? "arbiter"
+            : undefined;
+    const unsettled = agreement.milestones
+      .filter((m) => UNSETTLED.has(m.status))
+      .map((m) => ({ index: m.index, amount: m.amount, status: m.status }));
+    if (side === undefined || unsettled.length === 0) continue;
+    agreements.push({
+      id: agreement.id,
+      side,
+      counterparty: side === "seller" ? agreement.buyer : agreement.seller,
+      unsettled,
+    });
   }
   return { account: owner, redemptions, agreements };
 }
 
+/** What `settleRecoveredPositions` moved, by transaction. */
+export interface SettledPositions {
+  requests?: { ids: bigint[]; tx: string };
+  agreements: Array<{ id: bigint; tx: string }>;
+}
+
 /**
- * The positions as lines for the operator, with what each means once the wallet is frozen: the gateway and
- * the escrow pay the parties they hold, and a frozen wallet refuses every payment.
+ * The custodians' settlement of a recovery: every open request of the recovered wallet moves to its
+ * replacement (one `replaceRecoveredOwners`), and each agreement it is a party to hands its role over
+ * (`replaceRecoveredParties`). Anyone may send them; they move no ZON and can only ever move a position to
+ * the replacement the token recorded.
+ */
+export async function settleRecoveredPositions(
+  gateway: RedemptionGateway,
+  escrow: B2BEscrow,
+  positions: Positions,
+): Promise<SettledPositions> {
+  const settled: SettledPositions = { agreements: [] };
+  if (positions.redemptions.length > 0) {
+    const tx = await gateway.replaceRecoveredOwners(positions.redemptions.map((r) => r.request));
+    await tx.wait();
+    settled.requests = { ids: positions.redemptions.map((r) => r.id), tx: tx.hash };
+  }
+  for (const a of positions.agreements) {
+    const tx = await escrow.replaceRecoveredParties(a.id);
+    await tx.wait();
+    settled.agreements.push({ id: a.id, tx: tx.hash });
+  }
+  return settled;
+}
+
+/**
+ * The positions as lines for the operator. A recovered wallet's positions move to its replacement with
+ * `recovery:settle` (`recovery:execute` does it); until then the gateway and the escrow would pay the
+ * frozen wallet, which refuses every payment.
  */
 export function describePositions(p: Positions): string[] {
   if (p.redemptions.length === 0 && p.agreements.length === 0)
@@ -240,7 +310,7 @@ export function describePositions(p: Positions): string[] {
   if (p.redemptions.length > 0) {
     lines.push(
       `${p.account} has ${p.redemptions.length} open redemption request(s). Confirming one burns its ZON as usual;` +
-        " a refund (reject, cancel) goes to this wallet, which refuses it while frozen:",
+        " a refund (reject, cancel) goes to its owner, so a recovered owner's requests move to the new wallet (recovery:settle):",
     );
     for (const r of p.redemptions)
       lines.push(
@@ -253,11 +323,11 @@ export function describePositions(p: Positions): string[] {
   if (p.agreements.length > 0) {
     lines.push(
       `${p.account} is a party to ${p.agreements.length} escrow agreement(s) with ZON still held. What the escrow pays` +
-        " this wallet (a seller's payout, a buyer's refund) is refused while it is frozen:",
+        " this wallet (a seller's payout, a buyer's refund) goes to its new wallet once its role moves there (recovery:settle):",
     );
     for (const a of p.agreements)
       lines.push(
-        `  agreement ${a.id} as ${a.side} (${a.side === "buyer" ? "seller" : "buyer"} ${a.counterparty}): ` +
+        `  agreement ${a.id} as ${a.side} (${a.side === "seller" ? "buyer" : "seller"} ${a.counterparty}): ` +
           a.unsettled.map((m) => `milestone ${m.index} ${m.status} ${formatZon(m.amount)}`).join(", "),
       );
   }

@@ -86,6 +86,10 @@ const HINTS: Record<string, Hint> = {
   ZonCoinEnforcementDelayTooLong: (a) =>
     `an enforcement delay of ${a.delay} s is above the maximum of ${a.max} s (30 days)`,
   ZonCoinEnforcementDelayUnchanged: (a) => `the enforcement delay is already ${a.delay} s; nothing to change`,
+  ZonCoinCustodian: (a) =>
+    `${a.account} is a custodian of the suite (the gateway, the escrow, the distributor or the token): the ZON it holds is owed to its books, so no recovery or forced transfer may touch it; act on the party's position instead (after a recovery, the gateway's replaceRecoveredOwners and the escrow's replaceRecoveredParties move it to the new wallet)`,
+  ZonCoinCustodianUnchanged: (a) =>
+    `${a.account} is already ${a.custodian === "true" ? "a custodian" : "not a custodian"}; nothing to change`,
   // RewardDistributor
   PolicyNotPublished: (a) =>
     `period ${a.period} has no cashback policy yet; the policy officer must publish it (rewards:policy) first`,
@@ -156,6 +160,8 @@ const HINTS: Record<string, Hint> = {
       : `request ${a.id} was already accepted until ${a.acceptedUntil}; an acceptance is never renewed`,
   LengthMismatch: (a) =>
     `the batch's arrays differ in length (${Object.values(a).join(" and ")}); give one value each`,
+  OwnerNotRecovered: (a) =>
+    `the owner ${a.owner} of request ${a.id} was never recovered to a new wallet; only a recovered owner's request moves to its replacement`,
   RescueExceedsSurplus: (a) =>
     `only ${a.surplus ?? a.balance} of token ${a.token} is held beyond what is owed; ${a.requested} cannot be rescued`,
   // B2BEscrow
@@ -196,6 +202,11 @@ const HINTS: Record<string, Hint> = {
   ArbitrationWindowOpen: (a) =>
     `the arbiter may split milestone ${a.index} of agreement ${a.id} until ${a.endsAt}; the fallback applies after that`,
   NoCancelRequest: (a) => `${a.account} has no cancel request standing on agreement ${a.id}`,
+  NoRecoveredParty: (a) =>
+    `no party of agreement ${a.id} (buyer, seller, arbiter) was recovered to a new wallet; nothing to move`,
+  InvalidReplacement: (a) =>
+    `moving ${a.lost}'s role in agreement ${a.id} to its new wallet ${a.replacement} would give one account two roles; the parties must settle it (or governance recover to another wallet)`,
+  NoFeesAccrued: () => "no platform fees are waiting for the treasury; nothing to withdraw",
 };
 
 const PANICS: Record<number, string> = {

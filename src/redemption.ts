@@ -1,4 +1,14 @@
-import type { ContractTransactionResponse, EventLog, Log, Result, Signer } from "ethers";
+import {
+  toBeHex,
+  zeroPadValue,
+  type ContractTransactionResponse,
+  type EventLog,
+  type Log,
+  type Result,
+  type Signer,
+} from "ethers";
+import type { RedemptionGateway } from "../typechain-types";
+import { queryInChunks, type LogRange } from "./events";
 import { signPermit, type PermitToken } from "./permit";
 
 /** SKU kinds, by their on-chain index. */
@@ -45,6 +55,28 @@ export function requestFromArgs(args: Result, blockNumber: number): RequestedEve
     deliveryRef: args.deliveryRef as string,
     blockNumber,
   };
+}
+
+/**
+ * The requests as the gateway holds them now: a recovered owner's request moved to its replacement
+ * (`RequestOwnerReplaced`, in order, perhaps more than once) carries the new owner, which `confirm`,
+ * `reject` and `cancel` need. The requests are copied, not changed.
+ */
+export async function withCurrentOwners(
+  gateway: RedemptionGateway,
+  requests: RedemptionRequest[],
+  range: LogRange,
+): Promise<RedemptionRequest[]> {
+  if (requests.length === 0) return [];
+  const owners = new Map<bigint, string>();
+  // One query for all of them: the id is the event's first indexed topic.
+  const event = gateway.interface.getEvent("RequestOwnerReplaced");
+  const ids = requests.map((r) => zeroPadValue(toBeHex(r.id), 32));
+  for (const log of await queryInChunks(gateway, [event.topicHash, ids], range)) {
+    const { args } = gateway.interface.parseLog(log)!;
+    owners.set(args.id as bigint, args.replacement as string);
+  }
+  return requests.map((r) => ({ ...r, owner: owners.get(r.id) ?? r.owner }));
 }
 
 /** The gateway functions the redemption helpers call. */

@@ -157,6 +157,8 @@ export function parseUsageRow(file: string, row: number, raw: RawRow): UsageReco
   const beneficiary = String(raw.beneficiary);
   if (!HEX_ADDRESS.test(beneficiary)) fail("beneficiary", "is not an address");
   const lower = beneficiary.toLowerCase();
+  // Nothing can be minted to it, and a claim batch that holds it can only skip it.
+  if (/^0x0{40}$/.test(lower)) fail("beneficiary", "is the zero address, which cannot receive ZON");
   // Mixed case carries an EIP-55 checksum, which must then be right.
   if (
     beneficiary.slice(2) !== lower.slice(2) &&

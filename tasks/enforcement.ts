@@ -1,4 +1,4 @@
-import type { ContractTransactionReceipt, ContractTransactionResponse, LogDescription } from "ethers";
+import type { ContractTransactionReceipt, ContractTransactionResponse, LogDescription, Signer } from "ethers";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ZonCoin } from "../typechain-types";
 import {
@@ -15,6 +15,7 @@ import {
   recoveryOperation,
   requireOperationReady,
   ROLES,
+  settleRecoveredPositions,
 } from "../src";
 import { dateOf, eventsFromBlock, parseWhole, signerFor, suiteAddress, zonTask, ROLE } from "./context";
 import { tokenAt } from "./token";
@@ -48,12 +49,13 @@ interface Kind {
   officer: "recoveryOfficer" | "forcedTransferOfficer";
   declare(t: ConfigurableTaskDefinition): ConfigurableTaskDefinition;
   read(args: Record<string, string>): Operation;
-  /** What the operator reads once it is announced or done. */
+  /** What the operator reads once it is announced or done (`officer` sent it). */
   report(
     hre: HardhatRuntimeEnvironment,
     token: ZonCoin,
     op: Operation,
     logs: LogDescription[],
+    officer: Signer,
   ): Promise<void>;
 }
 
@@ -80,18 +82,20 @@ const RECOVERY: Kind = {
       cancel: (token) => token.cancelRecovery(lost, replacement, caseId),
     };
   },
-  async report(hre, token, op, logs) {
+  async report(hre, token, op, logs, officer) {
     const recovered = logs.find((l) => l.name === "WalletRecovered");
     const lost = recovered?.args.lost ?? logs.find((l) => l.name === "RecoveryAnnounced")?.args.lost;
-    if (recovered) {
-      const { replacement, amount } = recovered.args;
-      console.log(
-        `${formatZon(amount)} moved from ${lost} to ${replacement} (case ${describeCaseId(op.caseId)}); ` +
-          `${lost} is frozen` +
-          ((await token.isAllowlisted(replacement)) ? `; ${replacement} is allowlisted` : ""),
-      );
+    if (!recovered) {
+      for (const line of await positionsOf(hre, lost)) console.log(line);
+      return;
     }
-    for (const line of await positionsOf(hre, lost)) console.log(line);
+    const { replacement, amount } = recovered.args;
+    console.log(
+      `${formatZon(amount)} moved from ${lost} to ${replacement} (case ${describeCaseId(op.caseId)}); ` +
+        `${lost} is frozen` +
+        ((await token.isAllowlisted(replacement)) ? `; ${replacement} is allowlisted` : ""),
+    );
+    await settle(hre, lost, replacement, officer);
   },
 };
 
@@ -130,7 +134,7 @@ const FORCED: Kind = {
   },
 };
 
-async function positionsOf(hre: HardhatRuntimeEnvironment, account: string): Promise<string[]> {
+async function custodians(hre: HardhatRuntimeEnvironment) {
   const gateway = await hre.ethers.getContractAt(
     "RedemptionGateway",
     await suiteAddress(hre, "RedemptionGateway", "gateway", undefined),
@@ -139,12 +143,32 @@ async function positionsOf(hre: HardhatRuntimeEnvironment, account: string): Pro
     "B2BEscrow",
     await suiteAddress(hre, "B2BEscrow", "escrow", undefined),
   );
-  return describePositions(
-    await openPositions(gateway, escrow, account, {
-      gateway: { fromBlock: await eventsFromBlock(hre, await gateway.getAddress()) },
-      escrow: { fromBlock: await eventsFromBlock(hre, await escrow.getAddress()) },
-    }),
-  );
+  const ranges = {
+    gateway: { fromBlock: await eventsFromBlock(hre, await gateway.getAddress()) },
+    escrow: { fromBlock: await eventsFromBlock(hre, await escrow.getAddress()) },
+  };
+  return { gateway, escrow, ranges };
+}
+
+async function positionsOf(hre: HardhatRuntimeEnvironment, account: string): Promise<string[]> {
+  const { gateway, escrow, ranges } = await custodians(hre);
+  return describePositions(await openPositions(gateway, escrow, account, ranges));
+}
+
+/** Moves the recovered wallet's open positions to its replacement, and says what moved. */
+async function settle(hre: HardhatRuntimeEnvironment, lost: string, replacement: string, sender: Signer) {
+  const { gateway, escrow, ranges } = await custodians(hre);
+  const positions = await openPositions(gateway, escrow, lost, ranges);
+  const settled = await settleRecoveredPositions(gateway.connect(sender), escrow.connect(sender), positions);
+  if (!settled.requests && settled.agreements.length === 0)
+    console.log(`${lost} had no open redemption and no unsettled escrow position to move`);
+  if (settled.requests)
+    console.log(
+      `redemption request(s) ${settled.requests.ids.join(", ")} now belong to ${replacement} (${settled.requests.tx})`,
+    );
+  for (const a of settled.agreements)
+    console.log(`agreement ${a.id}: ${lost}'s role now belongs to ${replacement} (${a.tx})`);
+  return settled;
 }
 
 /**
@@ -185,7 +209,7 @@ for (const kind of [RECOVERY, FORCED]) {
       console.log(
         `${op.what} announced as operation ${op.id} in ${receipt.hash}; it can be carried out from ${dateOf(await token.operationReadyAt(op.id))}`,
       );
-      await kind.report(hre, token, op, parsedLogs(token, receipt));
+      await kind.report(hre, token, op, parsedLogs(token, receipt), officer);
       return op.id;
     });
 
@@ -200,7 +224,7 @@ for (const kind of [RECOVERY, FORCED]) {
       await requireOperationReady(token, op.id, await nextBlockTime(hre), op.what, announce);
       const receipt = (await (await op.execute(token.connect(officer))).wait())!;
       console.log(`${op.what} carried out in ${receipt.hash}`);
-      await kind.report(hre, token, op, parsedLogs(token, receipt));
+      await kind.report(hre, token, op, parsedLogs(token, receipt), officer);
       return receipt.hash;
     });
 
@@ -241,6 +265,23 @@ zonTask(
     const lines = await positionsOf(hre, parseAddress("account", args.account));
     for (const line of lines) console.log(line);
     return lines;
+  });
+
+zonTask(
+  "recovery:settle",
+  "Moves a recovered wallet's open redemptions and escrow roles to its replacement (recovery:execute does it; anyone may)",
+)
+  .addParam("lost", "the recovered wallet")
+  .addOptionalParam("token", TOKEN)
+  .addOptionalParam("from", "account to send from (default: the recovery officer)")
+  .setAction(async (args: { lost: string; token?: string; from?: string }, hre) => {
+    const token = await tokenAt(hre, args.token);
+    const lost = parseAddress("lost", args.lost);
+    const [replacement, caseId] = await token.recoveryOf(lost);
+    if (replacement === "0x0000000000000000000000000000000000000000")
+      throw new Error(`lost: ${lost} was never recovered; recover it first (recovery:execute)`);
+    console.log(`${lost} was recovered to ${replacement} (case ${describeCaseId(caseId)})`);
+    return settle(hre, lost, replacement, await signerFor(hre, args.from ?? "recoveryOfficer"));
   });
 
 zonTask(

@@ -220,3 +220,18 @@ zonTask("escrow:show", "Shows an agreement and its milestones")
     );
     return state;
   });
+
+zonTask("escrow:withdrawFees", "Sends the platform fees accrued in the escrow to its treasury (anyone may)")
+  .addOptionalParam("escrow", ESCROW)
+  .addOptionalParam("account", "index of the configured account that sends it", 0, types.int)
+  .setAction(async (args: { escrow?: string; account: number }, hre) => {
+    const { escrow } = await escrowAs(hre, args.escrow, args.account);
+    const [fees, treasury] = [await escrow.feesAccrued(), await escrow.treasury()];
+    if (fees === 0n) {
+      console.log("no platform fees have accrued since the last withdrawal; nothing sent");
+      return 0n;
+    }
+    const receipt = await (await escrow.withdrawFees()).wait();
+    console.log(`${formatUnits(fees, 18)} ZON of fees sent to the treasury ${treasury} in ${receipt?.hash}`);
+    return fees;
+  });

@@ -7,6 +7,7 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IB2BEscrow} from "../interfaces/IB2BEscrow.sol";
+import {IZonCoin} from "../interfaces/IZonCoin.sol";
 
 /// @title B2BEscrow
 /// @notice Milestone agreements between businesses, paid in ZON. The buyer funds every milestone up
@@ -18,13 +19,16 @@ import {IB2BEscrow} from "../interfaces/IB2BEscrow.sol";
 /// refund after the delivery deadline; the seller may refund any unsettled milestone; both parties may
 /// cancel together, and a cancel request stands only for the state it was made in (any delivery, dispute
 /// or settlement voids it; its party may withdraw it). The platform fee is set by governance, capped, and
-/// fixed for an agreement when it is created; it is taken from what the seller receives.
+/// fixed for an agreement when it is created; it is taken from what the seller receives and accrues in the
+/// escrow until anyone sends it to the treasury (`withdrawFees`), so a treasury that cannot receive never
+/// blocks a settlement. A recovered party's role moves to its replacement (`replaceRecoveredParties`).
 /// @dev Every milestone settles exactly once (Released, Resolved or Refunded are final), and buyer share
 /// + seller share + fee always equals its amount; the fee rounds down. Reentrancy: the state of a
 /// milestone is final before any token moves (checks, effects, interactions), so a re-entering call
 /// finds it settled. Pausing stops new agreements only: funds in escrow can always settle.
 /// Storage: an agreement header is three words, a milestone one word; the pause flag, the platform fee and
-/// the agreement counter share one word, the treasury and the total of unsettled milestones another.
+/// the agreement counter share one word, the total of unsettled milestones and the accrued fees another
+/// (a settlement writes both at once), and the treasury, read only when fees are withdrawn, a third.
 contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
     using SafeERC20 for IERC20;
 
@@ -62,6 +66,11 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         uint40 disputedAt;
     }
 
+    struct Books {
+        uint96 locked; // owed to unsettled milestones
+        uint128 fees; // accrued for the treasury
+    }
+
     struct ArbiterProposals {
         address byBuyer;
         address bySeller;
@@ -71,9 +80,10 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
     // bits wide so that this word has no room left for the treasury, which starts the next word.
     uint16 private _feeBps;
     uint80 private _nextId;
-    // One word: a settlement reads the treasury (for the fee) and lowers the locked total in it.
+    // One word of its own (a struct starts a slot): a settlement lowers the locked total and raises the
+    // accrued fees in one write.
+    Books private _books;
     address private _treasury;
-    uint96 private _locked;
 
     mapping(uint256 id => Header) private _agreements;
     mapping(uint256 id => mapping(uint256 index => Milestone)) private _milestones;
@@ -298,6 +308,57 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         emit CancelRequestWithdrawn(id, msg.sender);
     }
 
+    /// @inheritdoc IB2BEscrow
+    function replaceRecoveredParties(uint256 id) external {
+        Header storage h = _agreement(id);
+        IZonCoin zon = IZonCoin(address(token));
+        (address buyer, address seller, address arbiter) = (h.buyer, h.seller, h.arbiter);
+        bool replaced;
+        (address next, bytes32 caseId) = zon.recoveryOf(buyer);
+        if (next != address(0)) {
+            emit PartyReplaced(id, buyer, next, caseId);
+            buyer = next;
+            replaced = true;
+        }
+        (next, caseId) = zon.recoveryOf(seller);
+        if (next != address(0)) {
+            emit PartyReplaced(id, seller, next, caseId);
+            seller = next;
+            replaced = true;
+        }
+        if (arbiter != address(0)) {
+            (next, caseId) = zon.recoveryOf(arbiter);
+            if (next != address(0)) {
+                emit PartyReplaced(id, arbiter, next, caseId);
+                arbiter = next;
+                replaced = true;
+            }
+        }
+        if (!replaced) revert NoRecoveredParty(id);
+        if (buyer == seller) {
+            if (h.buyer != buyer) revert InvalidReplacement(id, h.buyer, buyer);
+            revert InvalidReplacement(id, h.seller, seller);
+        }
+        if (arbiter != address(0) && (arbiter == buyer || arbiter == seller))
+            revert InvalidReplacement(id, h.arbiter, arbiter);
+        h.buyer = buyer;
+        h.seller = seller;
+        h.arbiter = arbiter;
+        // What the lost key asked for no longer stands.
+        _voidCancelRequests(id, h);
+        delete _arbiterProposals[id];
+    }
+
+    /// @inheritdoc IB2BEscrow
+    function withdrawFees() external {
+        uint256 fees = _books.fees;
+        if (fees == 0) revert NoFeesAccrued();
+        _books.fees = 0;
+        address to = _treasury;
+        emit FeesWithdrawn(to, fees);
+        token.safeTransfer(to, fees);
+    }
+
     // ------------------------------------------------------------------ governance
 
     /// @inheritdoc IB2BEscrow
@@ -313,7 +374,7 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
     /// @inheritdoc IB2BEscrow
     function rescueERC20(address tokenAddress, address to, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) {
         uint256 surplus = IERC20(tokenAddress).balanceOf(address(this));
-        if (tokenAddress == address(token)) surplus -= _locked;
+        if (tokenAddress == address(token)) surplus -= uint256(_books.locked) + _books.fees;
         if (amount > surplus) revert RescueExceedsSurplus(tokenAddress, surplus, amount);
         emit TokensRescued(tokenAddress, to, amount);
         IERC20(tokenAddress).safeTransfer(to, amount);
@@ -365,10 +426,17 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         return _feeBps;
     }
 
-    /// @notice ZON owed to unsettled milestones (the escrow's balance, unless some was sent by mistake).
+    /// @notice ZON owed to unsettled milestones (with `feesAccrued`, the escrow's balance, unless some was
+    /// sent by mistake).
     /// @return ZON wei.
     function lockedTotal() external view returns (uint256) {
-        return _locked;
+        return _books.locked;
+    }
+
+    /// @notice Fees settled milestones left for the treasury, not yet withdrawn (`withdrawFees`).
+    /// @return ZON wei.
+    function feesAccrued() external view returns (uint256) {
+        return _books.fees;
     }
 
     /// @notice The arbiters the buyer and the seller proposed for agreement `id` (zero: none).
@@ -413,9 +481,9 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
                 disputedAt: 0
             });
         }
-        uint256 locked = _locked + total;
+        uint256 locked = _books.locked + total;
         if (locked > type(uint96).max) revert AmountTooLarge(locked);
-        _locked = uint96(locked);
+        _books.locked = uint96(locked);
         _agreements[id] = Header({
             buyer: msg.sender,
             deliveryDeadline: t.deliveryDeadline,
@@ -452,10 +520,9 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
     function _paySeller(uint256 id, uint256 index, Header storage h, uint256 amount) private {
         uint256 fee = (amount * h.feeBps) / BPS;
         _voidCancelRequests(id, h);
-        _unlock(amount);
+        _unlock(amount, fee);
         emit MilestoneReleased(id, index, msg.sender, amount - fee, fee);
         token.safeTransfer(h.seller, amount - fee);
-        if (fee != 0) token.safeTransfer(_treasury, fee);
     }
 
     function _split(uint256 id, uint256 index, Header storage h, Milestone storage m, uint256 buyerShare) private {
@@ -464,17 +531,16 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         uint256 sellerGross = amount - buyerShare;
         uint256 fee = (sellerGross * h.feeBps) / BPS;
         _voidCancelRequests(id, h);
-        _unlock(amount);
+        _unlock(amount, fee);
         emit MilestoneResolved(id, index, buyerShare, sellerGross - fee, fee);
         if (buyerShare != 0) token.safeTransfer(h.buyer, buyerShare);
         if (sellerGross - fee != 0) token.safeTransfer(h.seller, sellerGross - fee);
-        if (fee != 0) token.safeTransfer(_treasury, fee);
     }
 
     function _refund(uint256 id, uint256 index, Header storage h, Milestone storage m) private {
         m.status = MilestoneStatus.Refunded;
         _voidCancelRequests(id, h);
-        _unlock(m.amount);
+        _unlock(m.amount, 0);
         emit MilestoneRefunded(id, index, msg.sender, m.amount);
         token.safeTransfer(h.buyer, m.amount);
     }
@@ -489,7 +555,7 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
             refunded += m.amount;
             emit MilestoneRefunded(id, i, msg.sender, m.amount);
         }
-        _unlock(refunded);
+        _unlock(refunded, 0);
     }
 
     /// @dev A cancel request stands for the agreement as it was when made: any change voids both.
@@ -500,10 +566,15 @@ contract B2BEscrow is AccessControlDefaultAdminRules, Pausable, IB2BEscrow {
         emit CancelRequestsVoided(id);
     }
 
-    function _unlock(uint256 amount) private {
+    /// @dev `amount` leaves the locked total; `fee` (part of it) stays in the escrow for the treasury.
+    function _unlock(uint256 amount, uint256 fee) private {
         unchecked {
-            // Every milestone's amount was added once, at creation, and is settled once.
-            _locked -= uint96(amount);
+            // Every milestone's amount was added once, at creation, and is settled once; the accrued fees
+            // are held by the escrow, so they stay below the supply, below 2^128.
+            Books memory books = _books;
+            books.locked -= uint96(amount);
+            books.fees += uint128(fee);
+            _books = books;
         }
     }
 

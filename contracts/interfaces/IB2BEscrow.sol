@@ -86,6 +86,12 @@ interface IB2BEscrow {
     error InvalidSplit(uint256 id, uint256 index, uint256 buyerShare, uint256 amount);
     /// @notice A total `total` that does not fit the accounting (128 bits an agreement, 96 bits in escrow).
     error AmountTooLarge(uint256 total);
+    /// @notice No party of agreement `id` (buyer, seller, arbiter) was recovered to a new wallet.
+    error NoRecoveredParty(uint256 id);
+    /// @notice Recovering `lost` to `replacement` would leave agreement `id` with one account in two roles.
+    error InvalidReplacement(uint256 id, address lost, address replacement);
+    /// @notice No fees are waiting for the treasury.
+    error NoFeesAccrued();
 
     // ---------------------------------------------------------------- events
 
@@ -106,12 +112,12 @@ interface IB2BEscrow {
     event AgreementWithdrawn(uint256 indexed id, uint256 refunded);
     /// @notice The seller marked milestone `index` delivered; the buyer's review window runs from now.
     event MilestoneDelivered(uint256 indexed id, uint256 indexed index, uint256 reviewEndsAt);
-    /// @notice Milestone `index` was paid to the seller (`toSeller`) with `fee` to the treasury.
+    /// @notice Milestone `index` was paid to the seller (`toSeller`); `fee` accrued for the treasury.
     event MilestoneReleased(uint256 indexed id, uint256 indexed index, address by, uint256 toSeller, uint256 fee);
     /// @notice `by` disputed milestone `index`; the arbiter decides by `arbitrationEndsAt`, then the fallback split.
     event MilestoneDisputed(uint256 indexed id, uint256 indexed index, address by, uint256 arbitrationEndsAt);
     /// @notice Milestone `index` was split, by the arbiter or by the fallback: `toBuyer`, `toSeller`, `fee`
-    /// (they sum to its amount).
+    /// (they sum to its amount; the fee accrued for the treasury).
     event MilestoneResolved(uint256 indexed id, uint256 indexed index, uint256 toBuyer, uint256 toSeller, uint256 fee);
     /// @notice Milestone `index` went back to the buyer in full.
     event MilestoneRefunded(uint256 indexed id, uint256 indexed index, address by, uint256 amount);
@@ -132,6 +138,12 @@ interface IB2BEscrow {
     event AgreementCancelled(uint256 indexed id, uint256 refunded);
     /// @notice Fees go to `treasury` from now on.
     event TreasurySet(address treasury);
+    /// @notice The fees accrued so far, `amount` ZON, went to `treasury`.
+    event FeesWithdrawn(address indexed treasury, uint256 amount);
+    /// @notice The party `lost` of agreement `id` was recovered to `replacement` (recovery case `caseId`),
+    /// which now holds its role: what the agreement pays that party goes to `replacement`, and only
+    /// `replacement` can act for it. Standing cancel requests and arbiter proposals were voided.
+    event PartyReplaced(uint256 indexed id, address indexed lost, address indexed replacement, bytes32 caseId);
     /// @notice New agreements carry a platform fee of `feeBps`.
     event FeeSet(uint256 feeBps);
 
@@ -174,7 +186,7 @@ interface IB2BEscrow {
     /// @param index Milestone index.
     function deliver(uint256 id, uint256 index) external;
 
-    /// @notice The buyer pays milestone `index` to the seller (fee to the treasury).
+    /// @notice The buyer pays milestone `index` to the seller (the fee accrues for the treasury).
     /// @param id Agreement id.
     /// @param index Milestone index.
     function release(uint256 id, uint256 index) external;
@@ -226,6 +238,17 @@ interface IB2BEscrow {
     /// @param id Agreement id.
     function withdrawCancelRequest(uint256 id) external;
 
+    /// @notice Moves the roles of an agreement's recovered parties (buyer, seller, arbiter) to their
+    /// replacements, as the token recorded them (`ZonCoin.recoveryOf`): the custodian's settlement for a
+    /// recovery, so that what a lost wallet is owed reaches its replacement and its stolen key can no longer
+    /// act. Anyone may call it; no ZON moves and `lockedTotal` is unchanged.
+    /// @param id Agreement id.
+    function replaceRecoveredParties(uint256 id) external;
+
+    /// @notice Sends the fees accrued so far to the treasury (anyone may call it). Fees accrue instead of
+    /// being paid with each settlement, so that a treasury that cannot receive never blocks a settlement.
+    function withdrawFees() external;
+
     /// @notice Sets the treasury that receives fees.
     /// @param newTreasury The treasury address.
     function setTreasury(address newTreasury) external;
@@ -235,7 +258,7 @@ interface IB2BEscrow {
     function setFee(uint256 newFeeBps) external;
 
     /// @notice The admin sends tokens held beyond the unsettled milestones (sent by mistake) to `to`.
-    /// @param token The token (for ZON, at most the balance minus the locked total).
+    /// @param token The token (for ZON, at most the balance minus the locked total and the accrued fees).
     /// @param to Recipient.
     /// @param amount Amount.
     function rescueERC20(address token, address to, uint256 amount) external;

@@ -64,6 +64,8 @@ interface IRedemptionGateway {
     error NotAccepted(uint256 id);
     /// @notice Request `id` was already accepted, until `acceptedUntil`; an acceptance is never renewed.
     error AlreadyAccepted(uint256 id, uint256 acceptedUntil);
+    /// @notice The owner `owner` of request `id` was never recovered to a new wallet (`ZonCoin.recoveryOf`).
+    error OwnerNotRecovered(uint256 id, address owner);
     /// @notice Only `surplus` of `token` is held beyond the open requests; `requested` is more.
     error RescueExceedsSurplus(address token, uint256 surplus, uint256 requested);
 
@@ -90,8 +92,9 @@ interface IRedemptionGateway {
         uint8 flags,
         bytes32 deliveryRef
     );
-    /// @notice The fulfiller accepted request `id`: its owner cannot cancel it before `acceptedUntil`.
-    event RedemptionAccepted(uint256 indexed id, uint40 acceptedUntil);
+    /// @notice The fulfiller accepted request `id` for the worker `worker`, which alone delivers it: its
+    /// owner cannot cancel it before `acceptedUntil`.
+    event RedemptionAccepted(uint256 indexed id, uint40 acceptedUntil, bytes32 worker);
     /// @notice A batch rejection left request `id` open because `owner` cannot receive ZON now.
     event RejectionSkipped(uint256 indexed id, address indexed owner);
     /// @notice Accepted requests stay uncancellable for `window` seconds from their acceptance.
@@ -106,6 +109,10 @@ interface IRedemptionGateway {
     event RedemptionCancelled(uint256 indexed id, uint96 amount);
     /// @notice New requests may be cancelled `timeout` seconds after they are made.
     event FulfilmentTimeoutSet(uint256 timeout);
+    /// @notice Request `id` of the recovered wallet `lost` now belongs to its replacement `replacement`
+    /// (recovery case `caseId`): its refund, cancel and per-account units are the replacement's. The
+    /// request keeps every other field and its acceptance.
+    event RequestOwnerReplaced(uint256 indexed id, address indexed lost, address indexed replacement, bytes32 caseId);
 
     // ---------------------------------------------------------------- catalogue
 
@@ -170,12 +177,23 @@ interface IRedemptionGateway {
     /// @param request The request as published.
     function cancel(Request calldata request) external;
 
+    /// @notice Moves open requests of recovered wallets to their replacements, as the token recorded them
+    /// (`ZonCoin.recoveryOf`): the custodian's settlement for a recovery, so that what a lost wallet is owed
+    /// reaches its replacement and its stolen key can no longer cancel. Anyone may call it; no ZON moves and
+    /// `openTotal` is unchanged. Works while paused.
+    /// @param requests The requests as last published (the owner as of `RedemptionRequested` or the latest
+    /// `RequestOwnerReplaced`).
+    function replaceRecoveredOwners(Request[] calldata requests) external;
+
     // ---------------------------------------------------------------- fulfilment
 
     /// @notice The fulfiller commits to requests before delivering them: none can be cancelled by its owner
     /// until the acceptance deadline (now + the acceptance window). Once per request; not while paused.
+    /// The acceptance names the worker that will deliver, so that two workers (replicas sharing the
+    /// fulfiller key, say) never both deliver one request: each delivers only what it accepted.
     /// @param requests The requests as published.
-    function accept(Request[] calldata requests) external;
+    /// @param worker The accepting worker's id (its own choice; recorded in `RedemptionAccepted`).
+    function accept(Request[] calldata requests, bytes32 worker) external;
 
     /// @notice Confirms an accepted request: its ZON are burned (also while paused).
     /// @param request The request as published.

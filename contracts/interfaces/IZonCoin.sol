@@ -49,6 +49,12 @@ interface IZonCoin {
     error ZonCoinEnforcementDelayTooLong(uint256 delay, uint256 max);
     /// @notice The enforcement delay is already `delay`.
     error ZonCoinEnforcementDelayUnchanged(uint256 delay);
+    /// @notice `account` is a custodian of the suite (the gateway, the escrow, the distributor, the token):
+    /// the ZON it holds is owed to the positions in its books, so a recovery or forced transfer cannot take
+    /// it; a position moves through the custodian's own settlement.
+    error ZonCoinCustodian(address account);
+    /// @notice `account` is already (`custodian` true) or already not a custodian.
+    error ZonCoinCustodianUnchanged(address account, bool custodian);
 
     // ---------------------------------------------------------------- events
 
@@ -95,6 +101,9 @@ interface IZonCoin {
     /// @notice Recoveries and forced transfers must now be announced `delay` seconds before they are carried
     /// out (0: no announcement needed); it was `previousDelay`.
     event EnforcementDelaySet(uint256 previousDelay, uint256 delay);
+    /// @notice Governance marked `account` as a custodian of the suite (`custodian` true), whose balance no
+    /// recovery or forced transfer may touch, or took the mark away.
+    event CustodianSet(address indexed account, bool custodian);
     /// @notice `amount` of `token` held by this contract by mistake was sent to `to`.
     event TokensRescued(address indexed token, address indexed to, uint256 amount);
 
@@ -112,12 +121,14 @@ interface IZonCoin {
 
     // ---------------------------------------------------------------- minting
 
-    /// @notice Mints `amount` to `to` from the caller's minter allowance.
+    /// @notice Mints `amount` to `to` from the caller's minter allowance. A frozen minter cannot mint (a minter
+    /// wallet recovered as lost keeps no power).
     /// @param to Recipient (not frozen; allowlisted in allowlist mode).
     /// @param amount Amount in wei of ZON.
     function mint(address to, uint256 amount) external;
 
-    /// @notice Mints to many recipients in one call, spending the caller's allowance once for the total.
+    /// @notice Mints to many recipients in one call, spending the caller's allowance once for the total. A
+    /// frozen minter cannot mint.
     /// @param to Recipients.
     /// @param amounts Amount for each recipient, same length as `to`.
     function mintBatch(address[] calldata to, uint256[] calldata amounts) external;
@@ -187,7 +198,8 @@ interface IZonCoin {
     /// @return True if only allowlisted accounts may receive ZON.
     function allowlistMode() external view returns (bool);
 
-    /// @notice Whether `account` can be credited now: not frozen, and allowlisted when allowlist mode is on.
+    /// @notice Whether `account` can be credited now: not the zero address, not frozen, and allowlisted when
+    /// allowlist mode is on.
     /// Contracts that pay many accounts in one call use it to skip one account instead of reverting all.
     /// @param account The would-be recipient.
     /// @return True when a mint or transfer to `account` would pass the compliance checks.
@@ -205,11 +217,35 @@ interface IZonCoin {
 
     /// @notice Recovers a lost wallet (the recovery role): moves its whole balance to `replacement`, freezes
     /// it, and gives `replacement` its allowlist status. Works whether `lost` is frozen or not; refused while
-    /// paused, for a frozen `replacement`, and, with an enforcement delay, unless announced and ready.
+    /// paused, for a frozen `replacement`, for a custodian on either side, and, with an enforcement delay,
+    /// unless announced and ready. Records `replacement` as the lost wallet's (`recoveryOf`), for the
+    /// gateway and the escrow to move its positions to.
     /// @param lost The wallet whose key is lost.
     /// @param replacement The business's new wallet.
     /// @param caseId The reference of the off-chain evidence (non-zero).
     function recoverWallet(address lost, address replacement, bytes32 caseId) external;
+
+    /// @notice The wallet that replaced the recovered wallet `lost`, and the case under which it did (zero
+    /// for a wallet never recovered; the latest recovery when there were several). The gateway and the
+    /// escrow move a recovered wallet's positions to it, so payments owed to the lost wallet reach its
+    /// replacement and never need the lost wallet unfrozen.
+    /// @param lost The recovered wallet.
+    /// @return replacement Its replacement (zero: not recovered).
+    /// @return caseId The case of the recovery.
+    function recoveryOf(address lost) external view returns (address replacement, bytes32 caseId);
+
+    /// @notice Marks `account` as a custodian of the suite, or takes the mark away (the default admin). A
+    /// custodian's balance is owed to the positions in its books: recoveries and forced transfers refuse it
+    /// as either party. The deployment marks the gateway, the escrow and the distributor; the token is one
+    /// from its construction.
+    /// @param account The contract.
+    /// @param custodian True to mark it, false to unmark it.
+    function setCustodian(address account, bool custodian) external;
+
+    /// @notice Whether `account` is a custodian of the suite (see `setCustodian`).
+    /// @param account The account.
+    /// @return True for a custodian.
+    function isCustodian(address account) external view returns (bool);
 
     /// @notice Cancels an announced recovery (the recovery role, or the default admin).
     /// @param lost As announced.
@@ -232,8 +268,9 @@ interface IZonCoin {
     ) external returns (bytes32 operation);
 
     /// @notice Moves `amount` from `from` to `to` without their consent (the forced-transfer role), even if
-    /// either is frozen; never mints or burns, spends no allowance. Refused while paused, to a receiver that is
-    /// not allowlisted in allowlist mode, and, with an enforcement delay, unless announced and ready.
+    /// either is frozen; never mints or burns, spends no allowance. Refused while paused, for a custodian on
+    /// either side, to a receiver that is not allowlisted in allowlist mode, and, with an enforcement delay,
+    /// unless announced and ready.
     /// @param from The holder the amount is taken from.
     /// @param to The holder it goes to.
     /// @param amount Amount in wei of ZON.

@@ -143,10 +143,30 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedempt
         token.safeTransfer(request.owner, request.amount);
     }
 
+    /// @inheritdoc IRedemptionGateway
+    function replaceRecoveredOwners(Request[] calldata requests) external {
+        IZonCoin zon = IZonCoin(address(token));
+        for (uint256 i; i < requests.length; ++i) {
+            Request calldata request = requests[i];
+            uint256 acceptedUntil_ = _openAcceptedUntil(request);
+            (address replacement, bytes32 caseId) = zon.recoveryOf(request.owner);
+            if (replacement == address(0)) revert OwnerNotRecovered(request.id, request.owner);
+            Request memory moved = request;
+            moved.owner = replacement;
+            _open[request.id] = (keccak256(abi.encode(moved)) & HASH_MASK) | bytes32(acceptedUntil_ << HASH_BITS);
+            if (request.flags & COUNTS_TO_LIMIT != 0) {
+                // The units follow the request, so that its refund returns them to the right account.
+                _redeemed[request.sku][request.owner] -= request.quantity;
+                _redeemed[request.sku][replacement] += request.quantity;
+            }
+            emit RequestOwnerReplaced(request.id, request.owner, replacement, caseId);
+        }
+    }
+
     // ------------------------------------------------------------------ fulfilment
 
     /// @inheritdoc IRedemptionGateway
-    function accept(Request[] calldata requests) external whenNotPaused onlyRole(FULFILLER_ROLE) {
+    function accept(Request[] calldata requests, bytes32 worker) external whenNotPaused onlyRole(FULFILLER_ROLE) {
         uint40 until = uint40(block.timestamp) + _acceptanceWindow;
         for (uint256 i; i < requests.length; ++i) {
             Request calldata request = requests[i];
@@ -154,7 +174,7 @@ contract RedemptionGateway is AccessControlDefaultAdminRules, Pausable, IRedempt
             // Once only: a fulfiller that could renew its acceptance could lock the ZON forever.
             if (previous != 0) revert AlreadyAccepted(request.id, previous);
             _open[request.id] |= bytes32(uint256(until) << HASH_BITS);
-            emit RedemptionAccepted(request.id, until);
+            emit RedemptionAccepted(request.id, until, worker);
         }
     }
 

@@ -49,6 +49,13 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
         uint128 balance;
         bool frozen;
         bool allowlisted;
+        // The suite's contracts that hold ZON owed to their books: no enforcement can touch them.
+        bool custodian;
+    }
+
+    struct Recovery {
+        address replacement;
+        bytes32 caseId;
     }
 
     struct Minter {
@@ -66,6 +73,7 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
     // Recoveries and forced transfers only: nothing on the transfer path reads these.
     uint256 private _enforcementDelay;
     mapping(bytes32 operation => uint256 readyAt) private _readyAt;
+    mapping(address lost => Recovery) private _recoveries;
 
     uint256 private immutable _maxSupply;
     uint256 private immutable _supplyBound;
@@ -81,6 +89,8 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
         if (maxSupply_ > type(uint128).max) revert ZonCoinInvalidMaxSupply(maxSupply_);
         _maxSupply = maxSupply_;
         _supplyBound = maxSupply_ == 0 ? type(uint128).max : maxSupply_;
+        _accounts[address(this)].custodian = true;
+        emit CustodianSet(address(this), true);
     }
 
     // ------------------------------------------------------------------ ERC-20 views
@@ -234,7 +244,20 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
     /// @inheritdoc IZonCoin
     function canReceive(address account) external view returns (bool) {
         Account memory a = _accounts[account];
-        return !a.frozen && (a.allowlisted || !_allowlistMode);
+        return account != address(0) && !a.frozen && (a.allowlisted || !_allowlistMode);
+    }
+
+    /// @inheritdoc IZonCoin
+    function setCustodian(address account, bool custodian) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Account storage a = _accounts[account];
+        if (a.custodian == custodian) revert ZonCoinCustodianUnchanged(account, custodian);
+        a.custodian = custodian;
+        emit CustodianSet(account, custodian);
+    }
+
+    /// @inheritdoc IZonCoin
+    function isCustodian(address account) external view returns (bool) {
+        return _accounts[account].custodian;
     }
 
     // ------------------------------------------------------------------ recovery and forced transfer
@@ -246,6 +269,7 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
         bytes32 caseId
     ) external onlyRole(RECOVERY_ROLE) returns (bytes32 operation) {
         _checkParties(lost, replacement, caseId);
+        _refuseCustodians(_accounts[lost], lost, _accounts[replacement], replacement);
         operation = recoveryOperation(lost, replacement, caseId);
         emit RecoveryAnnounced(operation, caseId, lost, replacement, _announce(operation));
     }
@@ -256,6 +280,7 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
         _requireNotPaused();
         Account storage old = _accounts[lost];
         Account storage next = _accounts[replacement];
+        _refuseCustodians(old, lost, next, replacement);
         if (next.frozen) revert ZonCoinAccountFrozen(replacement);
         bool allowlisted = old.allowlisted;
         if (_allowlistMode && !allowlisted && !next.allowlisted) revert ZonCoinAccountNotAllowlisted(replacement);
@@ -267,6 +292,7 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
             // amount came out of another balance: the sum stays below the supply, below 2^128
             next.balance += amount;
         }
+        _recoveries[lost] = Recovery(replacement, caseId);
         if (!old.frozen) {
             old.frozen = true;
             emit FrozenSet(lost, true);
@@ -284,6 +310,12 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
     }
 
     /// @inheritdoc IZonCoin
+    function recoveryOf(address lost) external view returns (address replacement, bytes32 caseId) {
+        Recovery memory r = _recoveries[lost];
+        return (r.replacement, r.caseId);
+    }
+
+    /// @inheritdoc IZonCoin
     function cancelRecovery(address lost, address replacement, bytes32 caseId) external {
         _cancel(recoveryOperation(lost, replacement, caseId), caseId, RECOVERY_ROLE);
     }
@@ -297,6 +329,7 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
     ) external onlyRole(FORCED_TRANSFER_ROLE) returns (bytes32 operation) {
         _checkParties(from, to, caseId);
         if (amount == 0) revert ZonCoinZeroAmount();
+        _refuseCustodians(_accounts[from], from, _accounts[to], to);
         operation = forcedTransferOperation(from, to, amount, caseId);
         emit ForcedTransferAnnounced(operation, caseId, from, to, amount, _announce(operation));
     }
@@ -313,6 +346,7 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
         _requireNotPaused();
         Account storage sender = _accounts[from];
         Account storage recipient = _accounts[to];
+        _refuseCustodians(sender, from, recipient, to);
         uint256 balance = sender.balance;
         if (balance < amount) revert ERC20InsufficientBalance(from, balance, amount);
         if (_allowlistMode && !recipient.allowlisted) revert ZonCoinAccountNotAllowlisted(to);
@@ -446,6 +480,12 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
         if (from == to) revert ZonCoinSameAccount(from);
     }
 
+    /// @dev A custodian's ZON is owed to its books: taking it (or adding to it) would leave them wrong.
+    function _refuseCustodians(Account storage a, address aAccount, Account storage b, address bAccount) private view {
+        if (a.custodian) revert ZonCoinCustodian(aAccount);
+        if (b.custodian) revert ZonCoinCustodian(bAccount);
+    }
+
     /// @dev Each announcement is carried out or cancelled once; announcing it again needs either first.
     function _announce(bytes32 operation) private returns (uint256 readyAt) {
         uint256 pending = _readyAt[operation];
@@ -497,6 +537,8 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
     function _spendMinterAllowance(address minter, uint256 amount) private {
         Minter storage m = _minters[minter];
         if (!m.active) revert ZonCoinNotMinter(minter);
+        // A minter wallet recovered as lost (so frozen), or frozen by compliance, keeps no power to mint.
+        if (_accounts[minter].frozen) revert ZonCoinAccountFrozen(minter);
         uint256 allowance = m.allowance;
         if (amount > allowance) revert ZonCoinMinterAllowanceExceeded(minter, allowance, amount);
         unchecked {

@@ -231,17 +231,18 @@ describe("B2BEscrow", function () {
         .withArgs(0n, 3n);
     });
 
-    it("pays the seller on release, the fee going to the treasury", async function () {
+    it("pays the seller on release, the fee accruing in the escrow for the treasury", async function () {
       const { escrow, token, buyer, seller, treasury } = await loadFixture(deliveredFixture);
       const tx = escrow.connect(buyer).release(0, 0);
       await expect(tx).to.changeTokenBalances(
         token,
         [seller, treasury, escrow],
-        [99n * ONE_ZON, ONE_ZON, -100n * ONE_ZON],
+        [99n * ONE_ZON, 0n, -99n * ONE_ZON],
       );
       await expect(tx)
         .to.emit(escrow, "MilestoneReleased")
         .withArgs(0n, 0n, buyer.address, 99n * ONE_ZON, ONE_ZON);
+      expect(await escrow.feesAccrued()).to.equal(ONE_ZON);
     });
 
     it("lets the buyer release a milestone before it is marked delivered", async function () {
@@ -285,8 +286,9 @@ describe("B2BEscrow", function () {
       await expect(escrow.connect(buyer).release(0, 0)).to.changeTokenBalances(
         token,
         [seller, treasury],
-        [290n, 9n],
+        [290n, 0n],
       );
+      expect(await escrow.feesAccrued()).to.equal(9n);
     });
   });
 
@@ -387,8 +389,9 @@ describe("B2BEscrow", function () {
         await expect(tx).to.changeTokenBalances(
           token,
           [buyer, seller, treasury, escrow],
-          [buyerShare, sellerGross - fee(sellerGross), fee(sellerGross), -100n * ONE_ZON],
+          [buyerShare, sellerGross - fee(sellerGross), 0n, fee(sellerGross) - 100n * ONE_ZON],
         );
+        expect(await escrow.feesAccrued()).to.equal(fee(sellerGross));
         await expect(tx)
           .to.emit(escrow, "MilestoneResolved")
           .withArgs(0n, 0n, buyerShare, sellerGross - fee(sellerGross), fee(sellerGross));
@@ -555,7 +558,8 @@ describe("B2BEscrow", function () {
       await expect(escrow.connect(admin).setTreasury(outsider.address))
         .to.emit(escrow, "TreasurySet")
         .withArgs(outsider.address);
-      await expect(escrow.connect(buyer).release(0, 0)).to.changeTokenBalance(token, outsider, ONE_ZON);
+      await escrow.connect(buyer).release(0, 0);
+      await expect(escrow.connect(buyer).withdrawFees()).to.changeTokenBalance(token, outsider, ONE_ZON);
     });
 
     it("refuses a zero treasury with InvalidTreasury", async function () {

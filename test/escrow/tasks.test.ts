@@ -83,6 +83,20 @@ describe("escrow library and tasks", function () {
     ]);
   });
 
+  it("sends the accrued fees to the treasury through the task, and says when there are none", async function () {
+    const { escrow, token, escrowAddress, buyer, seller, treasury, index, createArgs } =
+      await loadFixture(taskFixture);
+    const id = await runTask<bigint>("escrow:create", createArgs({ milestones: "100" }));
+    await escrow.connect(seller).accept(id);
+    await escrow.connect(buyer).release(id, 0);
+    const sent = await runTask<bigint>("escrow:withdrawFees", {
+      escrow: escrowAddress,
+      account: index(seller.address),
+    });
+    const again = await runTask<bigint>("escrow:withdrawFees", { escrow: escrowAddress });
+    expect([sent, again, await token.balanceOf(treasury.address)]).to.deep.equal([ONE_ZON, 0n, ONE_ZON]);
+  });
+
   it("records the keccak256 of the terms file", async function () {
     const { escrow, createArgs } = await loadFixture(taskFixture);
     const id = await runTask<bigint>("escrow:create", createArgs());

@@ -32,16 +32,20 @@ import {
   type UsageAttestation,
 } from "../../src";
 import { ARBITRATION, FALLBACK_BUYER_BPS, REVIEW, STATUS } from "../escrow/fixture";
+import { WORKER_ID } from "../redemption/fixture";
 
 /*
  * Random use of the whole economy, model-based (fast-check's `fc.commands`): the suite as `npm run deploy`
  * deploys it, and random sequences of claims (valid, replayed, expired, revoked, over budget, to frozen
  * accounts, batched), epochs (publish, claim, release), transfers, approvals and permits, freezes and
  * pauses, redemptions through accept / confirm / reject / cancel, and escrow agreements through every path,
+ * recoveries and forced transfers (also naming a custodian: the gateway, the escrow, the distributor, the
+ * token), the custodians' settlement of a recovered wallet's positions, and fee withdrawals,
  * by random actors, with time moving forward. A TypeScript model says what must happen — success, or the
  * custom error that refuses — and after every step the chain agrees with it, and the invariants of
  * DESIGN.md hold: supply = Σ balances; minted ≤ budget; nothing mints twice; the gateway holds exactly its
- * open requests and the escrow exactly its unsettled milestones; each request and milestone ends once; a
+ * open requests and the escrow exactly its unsettled milestones and accrued fees, also after every
+ * enforcement step; each request and milestone ends once; a
  * refused step changes nothing.
  */
 
@@ -105,6 +109,10 @@ export interface Model {
   requests: Array<{ request: RedemptionRequest; acceptedUntil: bigint; open: boolean; endings: number }>;
   agreements: Agreement[];
   epochs: Epoch[];
+  /** Platform fees the escrow holds for the treasury. */
+  fees: bigint;
+  /** Each recovered wallet's replacement, as the token records it. */
+  recoveries: Map<string, string>;
 }
 
 type Suite = Awaited<ReturnType<typeof economyFixture>>;
@@ -164,6 +172,8 @@ function initialModel(s: Suite): Model {
     requests: [],
     agreements: [],
     epochs: [],
+    fees: 0n,
+    recoveries: new Map(),
   };
 }
 
@@ -634,6 +644,7 @@ const recoverStep = fc.record({ lost: business, replacement: business }).map(({ 
       () => {
         move(m, a, b, bal(m, a));
         m.frozen.add(a);
+        m.recoveries.set(a, b);
       },
     );
   }),
@@ -662,6 +673,118 @@ const forceTransferStep = fc
       );
     }),
   );
+
+type Custodian = "gateway" | "escrow" | "distributor" | "token";
+
+/**
+ * A recovery or forced transfer that names a custodian of the suite on either side: always refused
+ * (ZonCoinCustodian, once the pause and the parties' own checks pass), so that no enforcement can leave the
+ * gateway's or the escrow's books owing more than they hold.
+ */
+const enforceOnCustodianStep = fc
+  .record({
+    custodian: fc.constantFrom<Custodian>("gateway", "escrow", "distributor", "token"),
+    kind: fc.constantFrom("recover from", "recover to", "force from", "force to"),
+    other: business,
+    value: amount,
+  })
+  .map(({ custodian, kind, other, value }) =>
+    step(`enforce(${kind} ${custodian}, ${other}, ${value / ONE_ZON} ZON)`, async (m, s) => {
+      const c = custodian === "token" ? await s.token.getAddress() : s.addresses[custodian];
+      const o = s.businesses[other].address;
+      const [from, to] = kind.endsWith("from") ? [c, o] : [o, c];
+      const expected = m.paused.token ? refused("EnforcedPause") : refused("ZonCoinCustodian");
+      await act(m, s, expected, () =>
+        kind.startsWith("recover")
+          ? s.token.connect(s.recoveryOfficer).recoverWallet(from, to, nextCase())
+          : s.token.connect(s.forcedTransferOfficer).forceTransfer(from, to, value, nextCase()),
+      );
+    }),
+  );
+
+/** Mostly one of the items `relevant` picks out (so random runs reach the settlements), else any. */
+function preferred<T>(items: T[], relevant: (item: T) => boolean, pick: number): number {
+  const candidates = items.map((item, i) => [item, i] as const).filter(([item]) => relevant(item));
+  return candidates.length > 0 && pick % 4 !== 0
+    ? candidates[pick % candidates.length][1]
+    : pick % items.length;
+}
+
+/** The gateway's settlement of a recovery: a recovered owner's open request moves to its replacement. */
+const replaceOwnerStep = fc.nat(15).map((pick) =>
+  step(
+    `replaceRecoveredOwner(request ${pick})`,
+    async (m, s) => {
+      const r = m.requests[preferred(m.requests, (x) => x.open && m.recoveries.has(x.request.owner), pick)];
+      const replacement = m.recoveries.get(r.request.owner);
+      const expected = !r.open
+        ? refused("RequestNotOpen")
+        : replacement === undefined
+          ? refused("OwnerNotRecovered")
+          : OK;
+      await act(
+        m,
+        s,
+        expected,
+        () => s.gateway.replaceRecoveredOwners([r.request]),
+        () => (r.request = { ...r.request, owner: replacement! }),
+      );
+    },
+    (m) => m.requests.length > 0,
+  ),
+);
+
+/** The escrow's settlement of a recovery: a recovered buyer's or seller's role moves to its replacement. */
+const replacePartiesStep = fc.nat(7).map((a) =>
+  step(
+    `replaceRecoveredParties(agreement ${a})`,
+    async (m, s) => {
+      const id = preferred(m.agreements, (x) => m.recoveries.has(x.buyer) || m.recoveries.has(x.seller), a);
+      const g = m.agreements[id];
+      const buyer = m.recoveries.get(g.buyer) ?? g.buyer;
+      const seller = m.recoveries.get(g.seller) ?? g.seller;
+      const expected =
+        buyer === g.buyer && seller === g.seller
+          ? refused("NoRecoveredParty")
+          : buyer === seller
+            ? refused("InvalidReplacement")
+            : OK;
+      await act(
+        m,
+        s,
+        expected,
+        () => s.escrow.replaceRecoveredParties(id),
+        () => {
+          g.buyer = buyer;
+          g.seller = seller;
+          g.buyerCancels = false;
+          g.sellerCancels = false;
+        },
+      );
+    },
+    (m) => m.agreements.length > 0,
+  ),
+);
+
+/** Anyone sends the escrow's accrued platform fees to the treasury. */
+const withdrawFeesStep = fc.constant(null).map(() =>
+  step("withdrawFees()", async (m, s) => {
+    const expected =
+      m.fees === 0n
+        ? refused("NoFeesAccrued")
+        : orOk(transferRefusal(m, s.addresses.escrow, s.addresses.treasury, m.fees));
+    await act(
+      m,
+      s,
+      expected,
+      () => s.escrow.withdrawFees(),
+      () => {
+        move(m, s.addresses.escrow, s.addresses.treasury, m.fees);
+        m.fees = 0n;
+      },
+    );
+  }),
+);
 
 const pauseStep = fc
   .record({
@@ -755,7 +878,7 @@ const acceptRequestStep = requestStep(
         : r.acceptedUntil !== 0n
           ? refused("AlreadyAccepted")
           : OK,
-  (s, r) => s.gateway.connect(s.fulfiller).accept([r]),
+  (s, r) => s.gateway.connect(s.fulfiller).accept([r], WORKER_ID),
   (m, _s, r) => (r.acceptedUntil = m.now + DAY),
 );
 
@@ -900,18 +1023,23 @@ function payouts(
   toBuyer: bigint,
   sellerGross: bigint,
 ): { refusal?: string; pay: () => void } {
+  // The fee stays in the escrow for the treasury (withdrawFees sends it).
   const fee = (sellerGross * FEE_BPS) / 10_000n;
   const legs: Array<[string, bigint]> = [
     [g.buyer, toBuyer],
     [g.seller, sellerGross - fee],
-    [s.addresses.treasury, fee],
   ];
   for (const [to, value] of legs) {
     if (value === 0n) continue;
     const refusal = transferRefusal(m, s.addresses.escrow, to, value);
     if (refusal) return { refusal, pay: () => undefined };
   }
-  return { pay: () => legs.forEach(([to, value]) => move(m, s.addresses.escrow, to, value)) };
+  return {
+    pay: () => {
+      legs.forEach(([to, value]) => move(m, s.addresses.escrow, to, value));
+      m.fees += fee;
+    },
+  };
 }
 
 /** Runs one escrow action on agreement `a`, milestone `i` (both taken modulo what exists). */
@@ -1149,8 +1277,17 @@ export const economyCommands = (replayPath?: string) =>
       escrowProgressStep,
       escrowProgressStep,
       escrowProgressStep,
+      escrowProgressStep,
+      escrowProgressStep,
       waitStep,
       waitStep,
+      enforceOnCustodianStep,
+      recoverStep,
+      replaceOwnerStep,
+      replaceOwnerStep,
+      replacePartiesStep,
+      replacePartiesStep,
+      withdrawFeesStep,
     ],
     { maxCommands: 60, size: "max", replayPath },
   );
@@ -1180,7 +1317,11 @@ async function checkInvariants(m: Model, s: Suite): Promise<void> {
     committedIsModel: committed === m.committed,
     withinBudget: committed <= BUDGET,
     gatewayHoldsOpenRequests: [bal(m, s.addresses.gateway), await s.gateway.openTotal()],
-    escrowHoldsUnsettledMilestones: bal(m, s.addresses.escrow),
+    escrowHoldsUnsettledMilestonesAndFees: [
+      bal(m, s.addresses.escrow),
+      await s.escrow.lockedTotal(),
+      await s.escrow.feesAccrued(),
+    ],
     requestsAsModel: requestStates.map(
       ([open, until], i) => open === m.requests[i].open && (!open || until === m.requests[i].acceptedUntil),
     ),
@@ -1192,7 +1333,7 @@ async function checkInvariants(m: Model, s: Suite): Promise<void> {
     committedIsModel: true,
     withinBudget: true,
     gatewayHoldsOpenRequests: [openAmounts, openAmounts],
-    escrowHoldsUnsettledMilestones: unsettled,
+    escrowHoldsUnsettledMilestonesAndFees: [unsettled + m.fees, unsettled, m.fees],
     requestsAsModel: m.requests.map(() => true),
     eachRequestEndsOnce: true,
   });

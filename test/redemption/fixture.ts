@@ -1,5 +1,5 @@
 import { ethers } from "hardhat";
-import { MaxUint256 } from "ethers";
+import { encodeBytes32String, MaxUint256 } from "ethers";
 import { requestFromEvent, ROLES, type RedemptionRequest } from "../../src";
 import { ADMIN_DELAY, ONE_ZON } from "../helpers/fixtures";
 
@@ -9,6 +9,8 @@ export const CREDIT = 1; // cloud credit, 10 ZON, unlimited
 export const HOODIE = 2; // catalogue item, 25 ZON, 3 in stock, 2 per account
 export const RETIRED = 3; // inactive
 export const KIND = { CloudCredit: 0, CatalogueItem: 1, Subscription: 2 } as const;
+/** The worker the tests accept requests for (acceptances name the worker that delivers). */
+export const WORKER_ID = encodeBytes32String("test-worker");
 
 export async function gatewayFixture() {
   const [admin, catalogue, fulfiller, pauser, alice, bob, outsider] = await ethers.getSigners();

@@ -5,7 +5,7 @@ import { id as hashOf, ZeroHash } from "ethers";
 import { ethers } from "hardhat";
 import { redeemWithPermit, ROLES, signPermit, submitPermit } from "../../src";
 import { ONE_ZON } from "../helpers/fixtures";
-import { CREDIT, gatewayFixture, HOODIE, KIND, RETIRED, TIMEOUT } from "./fixture";
+import { CREDIT, gatewayFixture, HOODIE, KIND, RETIRED, TIMEOUT, WORKER_ID } from "./fixture";
 
 const REF = hashOf("cloud-account:acme-prod");
 const RECEIPT = hashOf("credit-code:ABCD-1234");
@@ -22,7 +22,7 @@ describe("RedemptionGateway", function () {
   /** Requests 0, 1 and 2, accepted by the fulfiller. */
   async function acceptedRequestsFixture() {
     const f = await openRequestsFixture();
-    await f.gateway.connect(f.fulfiller).accept(await Promise.all([0, 1, 2].map(f.requestOf)));
+    await f.gateway.connect(f.fulfiller).accept(await Promise.all([0, 1, 2].map(f.requestOf)), WORKER_ID);
     return f;
   }
 

@@ -4,7 +4,7 @@ import { id as hashOf } from "ethers";
 import { ethers } from "hardhat";
 import { ROLES } from "../../src";
 import { ADMIN_DELAY, ONE_ZON, strayTokens } from "../helpers/fixtures";
-import { ACCEPTANCE, CREDIT, gatewayFixture, TIMEOUT } from "./fixture";
+import { ACCEPTANCE, CREDIT, gatewayFixture, TIMEOUT, WORKER_ID } from "./fixture";
 
 const REF = hashOf("cloud-account:acme-prod");
 const RECEIPT = hashOf("credit-code:ABCD-1234");
@@ -25,7 +25,7 @@ describe("RedemptionGateway hardening", function () {
       const { gateway, fulfiller, alice, requestOf } = await loadFixture(openFixture);
       const request = await requestOf(0);
       await time.increaseTo(request.cancelAfter - 10n); // the worker comes back just before the timeout
-      await gateway.connect(fulfiller).accept([request]);
+      await gateway.connect(fulfiller).accept([request], WORKER_ID);
       const acceptedUntil = await gateway.acceptedUntil(0);
       await time.increaseTo(request.cancelAfter + 60n); // delivery takes a while
       await expect(gateway.connect(alice).cancel(request))
@@ -37,23 +37,23 @@ describe("RedemptionGateway hardening", function () {
       );
     });
 
-    it("emits RedemptionAccepted with the acceptance deadline", async function () {
+    it("emits RedemptionAccepted with the acceptance deadline and the accepting worker", async function () {
       const { gateway, fulfiller, requestOf } = await loadFixture(openFixture);
       const requests = [await requestOf(0), await requestOf(1)];
       const acceptedAt = BigInt(await time.latest()) + 1n;
       await time.setNextBlockTimestamp(acceptedAt);
-      const tx = gateway.connect(fulfiller).accept(requests);
+      const tx = gateway.connect(fulfiller).accept(requests, WORKER_ID);
       const until = acceptedAt + ACCEPTANCE;
-      await expect(tx).to.emit(gateway, "RedemptionAccepted").withArgs(0n, until);
-      await expect(tx).to.emit(gateway, "RedemptionAccepted").withArgs(1n, until);
+      await expect(tx).to.emit(gateway, "RedemptionAccepted").withArgs(0n, until, WORKER_ID);
+      await expect(tx).to.emit(gateway, "RedemptionAccepted").withArgs(1n, until, WORKER_ID);
       expect(await gateway.acceptedUntil(1)).to.equal(until);
     });
 
     it("refuses a second acceptance with AlreadyAccepted: no one renews the lock", async function () {
       const { gateway, fulfiller, requestOf } = await loadFixture(openFixture);
-      await gateway.connect(fulfiller).accept([await requestOf(0)]);
+      await gateway.connect(fulfiller).accept([await requestOf(0)], WORKER_ID);
       const until = await gateway.acceptedUntil(0);
-      await expect(gateway.connect(fulfiller).accept([await requestOf(0)]))
+      await expect(gateway.connect(fulfiller).accept([await requestOf(0)], WORKER_ID))
         .to.be.revertedWithCustomError(gateway, "AlreadyAccepted")
         .withArgs(0n, until);
     });
@@ -62,7 +62,7 @@ describe("RedemptionGateway hardening", function () {
       const { gateway, token, fulfiller, alice, requestOf } = await loadFixture(openFixture);
       const request = await requestOf(0);
       await time.increaseTo(request.cancelAfter - 10n);
-      await gateway.connect(fulfiller).accept([request]);
+      await gateway.connect(fulfiller).accept([request], WORKER_ID);
       await time.increaseTo((await gateway.acceptedUntil(0)) + 1n);
       await expect(gateway.connect(alice).cancel(request)).to.changeTokenBalance(token, alice, 30n * ONE_ZON);
     });
@@ -70,7 +70,7 @@ describe("RedemptionGateway hardening", function () {
     it("keeps the timeout when the acceptance ends before it", async function () {
       const { gateway, fulfiller, alice, requestOf } = await loadFixture(openFixture);
       const request = await requestOf(0);
-      await gateway.connect(fulfiller).accept([request]);
+      await gateway.connect(fulfiller).accept([request], WORKER_ID);
       await time.increaseTo((await gateway.acceptedUntil(0)) + 1n);
       await expect(gateway.connect(alice).cancel(request))
         .to.be.revertedWithCustomError(gateway, "CancelTooEarly")
@@ -87,30 +87,29 @@ describe("RedemptionGateway hardening", function () {
     it("refuses acceptances while paused with EnforcedPause: a paused gateway gets no deliveries", async function () {
       const { gateway, fulfiller, pauser, requestOf } = await loadFixture(openFixture);
       await gateway.connect(pauser).pause();
-      await expect(gateway.connect(fulfiller).accept([await requestOf(0)])).to.be.revertedWithCustomError(
-        gateway,
-        "EnforcedPause",
-      );
+      await expect(
+        gateway.connect(fulfiller).accept([await requestOf(0)], WORKER_ID),
+      ).to.be.revertedWithCustomError(gateway, "EnforcedPause");
     });
 
     it("refuses to accept a request whose fields were altered with RequestNotOpen", async function () {
       const { gateway, fulfiller, requestOf } = await loadFixture(openFixture);
       const request = { ...(await requestOf(0)), amount: 1n };
-      await expect(gateway.connect(fulfiller).accept([request]))
+      await expect(gateway.connect(fulfiller).accept([request], WORKER_ID))
         .to.be.revertedWithCustomError(gateway, "RequestNotOpen")
         .withArgs(0n);
     });
 
     it("refuses acceptance to an account without the fulfiller role", async function () {
       const { gateway, alice, requestOf } = await loadFixture(openFixture);
-      await expect(gateway.connect(alice).accept([await requestOf(0)]))
+      await expect(gateway.connect(alice).accept([await requestOf(0)], WORKER_ID))
         .to.be.revertedWithCustomError(gateway, "AccessControlUnauthorizedAccount")
         .withArgs(alice.address, ROLES.FULFILLER);
     });
 
     it("lets the fulfiller reject an accepted request it cannot deliver", async function () {
       const { gateway, token, fulfiller, alice, requestOf } = await loadFixture(openFixture);
-      await gateway.connect(fulfiller).accept([await requestOf(0)]);
+      await gateway.connect(fulfiller).accept([await requestOf(0)], WORKER_ID);
       await expect(gateway.connect(fulfiller).reject(await requestOf(0), 7)).to.changeTokenBalance(
         token,
         alice,
@@ -221,7 +220,7 @@ describe("RedemptionGateway hardening", function () {
 
     it("keeps the open total equal to the open requests through every ending", async function () {
       const { gateway, fulfiller, bob, requestOf } = await loadFixture(openFixture);
-      await gateway.connect(fulfiller).accept([await requestOf(0)]);
+      await gateway.connect(fulfiller).accept([await requestOf(0)], WORKER_ID);
       await gateway.connect(fulfiller).confirm(await requestOf(0), RECEIPT);
       const one = await requestOf(1);
       await time.increaseTo(one.cancelAfter + 1n);

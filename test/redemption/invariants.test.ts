@@ -3,7 +3,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ZeroHash } from "ethers";
 import { ONE_ZON } from "../helpers/fixtures";
-import { CREDIT, gatewayFixture, HOODIE, TIMEOUT } from "./fixture";
+import { CREDIT, gatewayFixture, HOODIE, TIMEOUT, WORKER_ID } from "./fixture";
 
 type Step =
   | { kind: "redeem"; who: number; sku: number; quantity: number }
@@ -41,7 +41,7 @@ describe("RedemptionGateway invariants under random steps", function () {
               await f.gateway.connect(buyers[s.who]).redeem(s.sku, s.quantity, 100n * ONE_ZON, ZeroHash);
             if (s.kind === "wait") await time.increase(TIMEOUT);
             if (target !== undefined && s.kind === "accept")
-              await f.gateway.connect(f.fulfiller).accept([await f.requestOf(target)]);
+              await f.gateway.connect(f.fulfiller).accept([await f.requestOf(target)], WORKER_ID);
             else if (target !== undefined) {
               const request = await f.requestOf(target);
               if (s.kind === "confirm") await f.gateway.connect(f.fulfiller).confirm(request, ZeroHash);

@@ -1,5 +1,6 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { ZeroAddress } from "ethers";
 import { computeReward, ROLES, type UsageAttestation } from "../../src";
 import { PERIOD, POLICY, rewardsFixture, signBundle } from "./fixture";
 
@@ -184,6 +185,19 @@ describe("RewardDistributor batch claims", function () {
         token,
         [alice, bob, carol],
         [computeReward(POLICY, 0, 1_000n), 0n, computeReward(POLICY, 7, 3_000n)],
+      );
+    });
+
+    it("skips a zero-address beneficiary with CannotReceive and mints the others (it reverted every batch it joined)", async function () {
+      const { distributor, token, alice, carol, attestation, sign, items } =
+        await loadFixture(complianceFixture);
+      const poisoned = [items[0], attestation({ id: 99n, beneficiary: ZeroAddress }), items[2]];
+      const tx = distributor.claimBatch(poisoned, await Promise.all(poisoned.map(sign)));
+      await expect(tx).to.emit(distributor, "AttestationSkipped").withArgs(PERIOD, 99n, SKIP.CannotReceive);
+      await expect(tx).to.changeTokenBalances(
+        token,
+        [alice, carol],
+        [computeReward(POLICY, 0, 1_000n), computeReward(POLICY, 7, 3_000n)],
       );
     });
 

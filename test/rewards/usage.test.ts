@@ -99,6 +99,13 @@ describe("usage files", function () {
       );
     });
 
+    it("refuses the zero address as a beneficiary", async function () {
+      const zero = `0x${"0".repeat(40)}`;
+      expect(await errorOf("u.csv", `${HEADER}\n${zero},${CUSTOMER},202611,compute,1\n`)).to.equal(
+        `u.csv row 2, field "beneficiary": "${zero}" is the zero address, which cannot receive ZON`,
+      );
+    });
+
     it("refuses an address with a wrong EIP-55 checksum", async function () {
       const wrong = ALICE_CHECKSUMMED.replace("F39", "f39").replace("aad", "AAD");
       expect(await errorOf("u.csv", `${HEADER}\n${wrong},${CUSTOMER},202611,compute,1\n`)).to.equal(

@@ -73,11 +73,59 @@ describe("recovery and forced-transfer tasks on a deployed suite", function () {
     const { acme, globex } = await loadFixture(deployedFixture);
     const lines = await runTask<string[]>("recovery:positions", { account: acme.address });
     expect(lines).to.deep.equal([
-      `${acme.address} has 1 open redemption request(s). Confirming one burns its ZON as usual; a refund (reject, cancel) goes to this wallet, which refuses it while frozen:`,
+      `${acme.address} has 1 open redemption request(s). Confirming one burns its ZON as usual; a refund (reject, cancel) goes to its owner, so a recovered owner's requests move to the new wallet (recovery:settle):`,
       "  request 0: sku 1 x 1, 10 ZON, not accepted by the fulfiller yet",
-      `${acme.address} is a party to 1 escrow agreement(s) with ZON still held. What the escrow pays this wallet (a seller's payout, a buyer's refund) is refused while it is frozen:`,
+      `${acme.address} is a party to 1 escrow agreement(s) with ZON still held. What the escrow pays this wallet (a seller's payout, a buyer's refund) goes to its new wallet once its role moves there (recovery:settle):`,
       `  agreement 0 as buyer (seller ${globex.address}): milestone 0 funded 10 ZON, milestone 1 funded 20 ZON`,
     ]);
+  });
+
+  it("moves the recovered wallet's open request and escrow role to the new wallet as it recovers it", async function () {
+    const { gateway, escrow, acme, acmeNew } = await loadFixture(deployedFixture);
+    await runTask("recovery:execute", { lost: acme.address, replacement: acmeNew.address, case: CASE });
+    const [moved] = await gateway.queryFilter(gateway.filters.RequestOwnerReplaced(0n));
+    expect([moved.args.replacement, (await escrow.agreement(0)).buyer]).to.deep.equal([
+      acmeNew.address,
+      acmeNew.address,
+    ]);
+  });
+
+  it("lists the moved positions under the new wallet, and none under the lost one", async function () {
+    const { acme, acmeNew, globex } = await loadFixture(deployedFixture);
+    await runTask("recovery:execute", { lost: acme.address, replacement: acmeNew.address, case: CASE });
+    const [lost, replacement] = [
+      await runTask<string[]>("recovery:positions", { account: acme.address }),
+      await runTask<string[]>("recovery:positions", { account: acmeNew.address }),
+    ];
+    expect([lost, replacement[1], replacement[3]]).to.deep.equal([
+      [`${acme.address} has no open redemption and no unsettled escrow milestone.`],
+      "  request 0: sku 1 x 1, 10 ZON, not accepted by the fulfiller yet",
+      `  agreement 0 as buyer (seller ${globex.address}): milestone 0 funded 10 ZON, milestone 1 funded 20 ZON`,
+    ]);
+  });
+
+  it("settles a wallet recovered before with recovery:settle, from any account", async function () {
+    const { token, gateway, acme, acmeNew, governance } = await loadFixture(deployedFixture);
+    const officer = (await ethers.getSigners()).find(
+      (s) => s.address === loadParameters("hardhat").enforcement.recoveryOfficer,
+    )!;
+    await token.connect(officer).recoverWallet(acme.address, acmeNew.address, encodeBytes32String(CASE));
+    const settled = await runTask<{ requests?: { ids: bigint[] }; agreements: Array<{ id: bigint }> }>(
+      "recovery:settle",
+      { lost: acme.address, from: governance.address },
+    );
+    expect([
+      settled.requests?.ids,
+      settled.agreements.map((a) => a.id),
+      await gateway.redeemedBy(1, acme.address),
+    ]).to.deep.equal([[0n], [0n], 0n]);
+  });
+
+  it("refuses to settle a wallet that was never recovered, naming it", async function () {
+    const { globex } = await loadFixture(deployedFixture);
+    await expect(runTask("recovery:settle", { lost: globex.address })).to.be.rejectedWith(
+      `lost: ${globex.address} was never recovered; recover it first (recovery:execute)`,
+    );
   });
 
   it("lists the escrow agreement for its seller too", async function () {

@@ -1,5 +1,6 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { ZeroAddress } from "ethers";
 import { ROLES } from "../../src";
 import { zonCoinFixture } from "../helpers/fixtures";
 
@@ -336,6 +337,11 @@ describe("ZonCoin compliance controls", function () {
         false,
         true,
       ]);
+    });
+
+    it("says the zero address cannot receive (nothing can be minted or sent to it)", async function () {
+      const { token } = await loadFixture(zonCoinFixture);
+      expect(await token.canReceive(ZeroAddress)).to.equal(false);
     });
 
     it("says a frozen allowlisted account cannot receive", async function () {
