@@ -11,6 +11,7 @@ import {
   keccak256,
   toUtf8Bytes,
   type ContractTransactionResponse,
+  type JsonRpcPayload,
   toQuantity,
 } from "ethers";
 import {
@@ -27,10 +28,11 @@ import {
   type Deployment,
   type FulfilmentAdapter,
   type UsageAttestation,
+  workerIdOf,
 } from "../src";
 import type { IssuerConfig } from "../src/service/issuer";
 import type { FileResult } from "../src/service/relayer";
-import { FastJsonRpcProvider, SERVICE_PROVIDER_OPTIONS } from "../src/service/transport";
+import { FastJsonRpcProvider, JsonRpcHttp, SERVICE_PROVIDER_OPTIONS } from "../src/service/transport";
 import {
   deployOn,
   killOnExit,
@@ -46,6 +48,9 @@ import {
   RewardDistributor__factory,
 } from "../typechain-types";
 import type { BenchResults } from "./lib";
+
+/** The worker the bench accepts for, and whose round it measures. */
+const WORKER_ID = workerIdOf("load-bench");
 
 /*
  * `npm run bench:load [-- --seconds N --rate R]`: the issuer service under a steady load on the Besu-like
@@ -310,6 +315,73 @@ const instantAdapter: FulfilmentAdapter = {
   }),
 };
 
+/** A JSON-RPC call of a worker round, and how long the round waited for its answer. */
+interface RecordedCall {
+  payload: JsonRpcPayload;
+  ms: number;
+}
+
+/**
+ * The node's part of a round: its calls sent again, one at a time, straight to the node over a connection
+ * of their own (no worker, no ethers), and timed. Reads are idempotent and are sent again. A transaction
+ * cannot be sent twice: for each, a transaction of the same kind's cost to the node is measured instead —
+ * a transfer of nothing from an account of the bench's, sent straight and its receipt read every
+ * millisecond until the node has mined it (on an automining anvil, the block is built after the send is
+ * answered, so the receipt waits for the block). By method: how many, the round's time waiting for them
+ * (they overlap, up to 25 at once), and the node's time for them.
+ */
+async function straightAtTheNode(url: string, calls: RecordedCall[]) {
+  const http = new JsonRpcHttp(url);
+  const byMethod: Record<string, { calls: number; roundMs: number; nodeMs: number }> = {};
+  let total = 0;
+  try {
+    for (const { payload, ms } of calls) {
+      const started = performance.now();
+      if (payload.method === "eth_sendRawTransaction") await sendAndMine(http);
+      else await http.post(payload);
+      const nodeMs = performance.now() - started;
+      const entry = (byMethod[payload.method] ??= { calls: 0, roundMs: 0, nodeMs: 0 });
+      entry.calls++;
+      entry.roundMs += ms;
+      entry.nodeMs += nodeMs;
+      total += nodeMs;
+    }
+  } finally {
+    http.close();
+  }
+  for (const entry of Object.values(byMethod)) {
+    entry.roundMs = Math.round(entry.roundMs);
+    entry.nodeMs = Math.round(entry.nodeMs);
+  }
+  return { ms: total, byMethod };
+}
+
+/** The bench's own sender for the node's cost of a transaction (a test account no other part uses). */
+const PROBE = account(25);
+let probeNonce: number | undefined;
+
+/** Sends a transfer of nothing straight to the node and returns once its receipt is there. */
+async function sendAndMine(http: JsonRpcHttp): Promise<void> {
+  const call = async (method: string, params: unknown[]) => {
+    const [answer] = await http.post({ jsonrpc: "2.0", id: 1, method, params });
+    if ("error" in answer) throw new Error(`${method}: ${JSON.stringify(answer.error)}`);
+    return answer.result as unknown;
+  };
+  probeNonce ??= Number(await call("eth_getTransactionCount", [PROBE.address, "pending"]));
+  const raw = await PROBE.signTransaction({
+    to: PROBE.address,
+    value: 0n,
+    nonce: probeNonce++,
+    gasLimit: 21_000n,
+    gasPrice: 0n,
+    chainId: BigInt(BESU_LOCAL.chainId),
+    type: 0,
+  });
+  const hash = (await call("eth_sendRawTransaction", [raw])) as string;
+  while ((await call("eth_getTransactionReceipt", [hash])) === null)
+    await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
 async function workerAgainstHistory(dir: string, history: number): Promise<Record<string, number>> {
   const chain = await startLocalChain({ automine: true });
   let provider: JsonRpcProvider | undefined;
@@ -320,8 +392,13 @@ async function workerAgainstHistory(dir: string, history: number): Promise<Recor
     provider = setup.provider;
     const { gateway, bulk, deployment } = setup;
     // The worker talks to the node as it does in the issuer service.
+    // Every call of a measured round, with how long its answer took, to be timed again straight at the node.
+    let recording: RecordedCall[] | undefined;
     workerProvider = new FastJsonRpcProvider(chain.url, BESU_LOCAL.chainId, SERVICE_PROVIDER_OPTIONS, {
       onCalls: (count) => (workerCalls += count),
+      onAnswer: (payload, ms) => {
+        for (const call of [payload].flat()) recording?.push({ payload: call, ms });
+      },
     });
     const workerGateway = RedemptionGateway__factory.connect(
       deployment.contracts.RedemptionGateway,
@@ -335,6 +412,7 @@ async function workerAgainstHistory(dir: string, history: number): Promise<Recor
       batchSize: 500,
       blockRange: 200,
       safetyMarginSeconds: 0,
+      workerId: WORKER_ID,
     });
     let made = 0;
     /** Requests up to `total`, settled by the fulfiller directly in large batches (history, not the test). */
@@ -357,7 +435,7 @@ async function workerAgainstHistory(dir: string, history: number): Promise<Recor
               flags: a.flags,
             };
           });
-        await mined(gateway.accept(requests));
+        await mined(gateway.accept(requests, WORKER_ID));
         await mined(
           gateway.confirmBatch(
             requests,
@@ -372,31 +450,37 @@ async function workerAgainstHistory(dir: string, history: number): Promise<Recor
      * The round of a worker that is caught up, with 20 new requests to settle: the median time of three,
      * and the JSON-RPC calls of the most costly (the same in each, unless a round saw a block more).
      */
-    const steadyRound = async () => {
+    const steadyRound = async (label: string) => {
       await worker.runOnce(); // catch up on the history first
-      const times: number[] = [];
+      const rounds: Array<{ ms: number; calls: RecordedCall[] }> = [];
       let calls = 0;
       for (let i = 0; i < 3; i++) {
         await mined(bulk.redeemMany(CREDIT_SKU, CREDIT_PRICE, 20));
         made += 20;
         const callsBefore = workerCalls;
+        recording = [];
         const started = performance.now();
         const report = await worker.runOnce();
-        times.push(performance.now() - started);
+        rounds.push({ ms: performance.now() - started, calls: recording });
+        recording = undefined;
         calls = Math.max(calls, workerCalls - callsBefore);
         if (report.confirmed.length !== 20)
           throw new Error(`worker round: confirmed ${report.confirmed.length}, not 20`);
       }
-      return { seconds: seconds(times.sort((a, b) => a - b)[1]), calls };
+      const median = rounds.sort((a, b) => a.ms - b.ms)[1];
+      const node = await straightAtTheNode(chain.url, median.calls);
+      console.log(`bench:load: the median worker round with ${label} settled requests behind it, by method:`);
+      console.table(node.byMethod);
+      return { seconds: seconds(median.ms), calls, nodeSeconds: seconds(node.ms) };
     };
     process.stdout.write("bench:load: worker round with 1,000 settled requests behind it\n");
     await historyUpTo(1_000);
-    const round1k = await steadyRound();
+    const round1k = await steadyRound("1,000");
     process.stdout.write(
       `bench:load: worker round with ${history} settled requests behind it (building the history)\n`,
     );
     await historyUpTo(history);
-    const roundLong = await steadyRound();
+    const roundLong = await steadyRound(String(history));
     const fresh = new FulfilmentWorker({
       gateway: workerGateway,
       adapter: instantAdapter,
@@ -404,6 +488,7 @@ async function workerAgainstHistory(dir: string, history: number): Promise<Recor
       confirmations: 0,
       blockRange: 200,
       safetyMarginSeconds: 0,
+      workerId: WORKER_ID,
     });
     const started = performance.now();
     await fresh.runOnce();
@@ -414,6 +499,8 @@ async function workerAgainstHistory(dir: string, history: number): Promise<Recor
       [`load.workerRound${label}Seconds`]: roundLong.seconds,
       "load.workerRound1kRpcCalls": round1k.calls,
       [`load.workerRound${label}RpcCalls`]: roundLong.calls,
+      "load.workerRound1kNodeSeconds": round1k.nodeSeconds,
+      [`load.workerRound${label}NodeSeconds`]: roundLong.nodeSeconds,
       [`load.workerCatchUp${label}Seconds`]: seconds(performance.now() - started),
     };
   } finally {

@@ -22,6 +22,7 @@ import {
   describeError,
   FileLedgerAdapter,
   FulfilmentWorker,
+  workerIdOf,
   queryInChunks,
   readAgreement,
   recoverAttestationSigner,
@@ -297,6 +298,7 @@ async function main(): Promise<void> {
       adapter,
       fromBlock: deployment.fromBlock,
       confirmations: 0,
+      workerId: workerIdOf("demo-worker"),
     });
     const report = await worker.runOnce();
     detail(

@@ -17,7 +17,11 @@ import {
 export interface ReceiptPolling {
   /** Give up (an ethers TIMEOUT error) when not mined within this long; default: never. */
   timeoutMs?: number;
-  /** Between reads; default: the provider's polling interval, at least 50 ms. */
+  /**
+   * The longest wait between reads; default: the provider's polling interval, at least 50 ms. The first
+   * reads come sooner (25 ms, then doubling up to it): a chain that mines at once must not cost a whole
+   * interval per transaction.
+   */
   pollMs?: number;
   /** Failed reads in a row before the last error is thrown; default 6. */
   attempts?: number;
@@ -36,7 +40,7 @@ export async function minedReceipt(
   const attempts = options.attempts ?? 6;
   const backoff = options.backoff ?? (() => sleep(pollMs));
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-  for (let failures = 0; ;) {
+  for (let failures = 0, reads = 0; ; reads++) {
     try {
       const receipt = await tx.wait(0);
       if (receipt) return receipt;
@@ -51,6 +55,6 @@ export async function minedReceipt(
         operation: "receipt",
         reason: "timeout",
       });
-    await sleep(pollMs);
+    await sleep(Math.min(pollMs, 25 * 2 ** reads));
   }
 }

@@ -9,7 +9,11 @@ import {
   describeReasonCode,
   FileLedgerAdapter,
   FulfilmentWorker,
+  persistentWorkerId,
   redeemWithPermit,
+  unpaidDeliveries,
+  withCurrentOwners,
+  workerIdOf,
   queryInChunks,
   requestFromEvent,
   runWorkerLoop,
@@ -194,6 +198,10 @@ zonTask(
   .addParam("interval", "seconds between rounds", 5, types.int)
   .addParam("safetyMargin", "seconds of acceptance a delivery must leave", 600, types.int)
   .addParam("maxLogsRange", "most blocks per log query (Besu's --rpc-max-logs-range)", 5_000, types.int)
+  .addOptionalParam(
+    "workerId",
+    "this worker's id (at most 31 bytes of text); it delivers only what it accepted (default: made once and kept in <ledger>.worker-id)",
+  )
   .addOptionalParam("from", FROM)
   .addFlag("once", "one round, then exit")
   .setAction(
@@ -208,6 +216,7 @@ zonTask(
         interval: number;
         safetyMargin: number;
         maxLogsRange: number;
+        workerId?: string;
         once: boolean;
         from?: string;
       },
@@ -224,6 +233,10 @@ zonTask(
         batchSize: args.batchSize,
         safetyMarginSeconds: args.safetyMargin,
         blockRange: args.maxLogsRange,
+        workerId:
+          args.workerId !== undefined
+            ? workerIdOf(args.workerId)
+            : persistentWorkerId(`${args.ledger}.worker-id`),
         log,
       });
       let last: RoundReport | undefined;
@@ -240,8 +253,12 @@ zonTask(
             last = report;
             const failed = report.failed.map((f) => `${f.id} (${f.step}: ${f.error})`);
             console.log(
-              `round to block ${report.scannedTo}: accepted [${report.accepted.join(", ")}], confirmed [${report.confirmed.join(", ")}], rejected [${report.rejected.join(", ")}], deferred [${report.deferred.join(", ")}]${failed.length ? `, failed [${failed.join("; ")}]` : ""}`,
+              `round to block ${report.scannedTo}: accepted [${report.accepted.join(", ")}], confirmed [${report.confirmed.join(", ")}], rejected [${report.rejected.join(", ")}], deferred [${report.deferred.join(", ")}]${report.others.length ? `, left to other workers [${report.others.join(", ")}]` : ""}${failed.length ? `, failed [${failed.join("; ")}]` : ""}`,
             );
+            for (const u of report.unpaid)
+              console.log(
+                `  UNPAID: request ${u.request.id} was delivered (${u.delivery}) and ${u.closedBy === "RedemptionCancelled" ? "cancelled by its owner" : "rejected"} in ${u.transactionHash}; see redeem:unpaid`,
+              );
           },
           onError: (error) => console.log(`  round failed: ${describeError(error)}; next round starts over`),
         });
@@ -264,7 +281,7 @@ zonTask("redeem:show", "Shows a redemption request: where it stands, how it ende
     const range = { fromBlock: await eventsFromBlock(hre, await gateway.getAddress()) };
     const [log] = await queryInChunks(gateway, gateway.filters.RedemptionRequested(id), range);
     if (!log) throw new Error(`id: no redemption request ${id}`);
-    const { request } = requestFromEvent(log);
+    const [request] = await withCurrentOwners(gateway, [requestFromEvent(log).request], range);
     const ends = [
       ...(await queryInChunks(gateway, gateway.filters.RedemptionFulfilled(id), range)).map(
         (e) => `fulfilled (receipt ${(e as EventLog).args.receiptHash})`,
@@ -313,11 +330,10 @@ zonTask(
   .setAction(async (args: { gateway?: string; id: string; from?: string }, hre) => {
     const gateway = await gatewayAt(hre, args.gateway);
     const id = whole("id", args.id);
-    const [log] = await queryInChunks(gateway, gateway.filters.RedemptionRequested(id), {
-      fromBlock: await eventsFromBlock(hre, await gateway.getAddress()),
-    });
+    const range = { fromBlock: await eventsFromBlock(hre, await gateway.getAddress()) };
+    const [log] = await queryInChunks(gateway, gateway.filters.RedemptionRequested(id), range);
     if (!log) throw new Error(`id: no redemption request ${id}`);
-    const { request } = requestFromEvent(log);
+    const [request] = await withCurrentOwners(gateway, [requestFromEvent(log).request], range);
     const owner = await signerFor(hre, args.from);
     if ((await owner.getAddress()) !== request.owner)
       throw new Error(
@@ -327,4 +343,31 @@ zonTask(
     console.log(
       `request ${id} cancelled: ${formatUnits(request.amount, 18)} ZON back to ${request.owner}, in ${receipt?.hash}`,
     );
+  });
+
+zonTask(
+  "redeem:unpaid",
+  "Lists the deliveries of a fulfilment ledger whose requests ended without their burn (cancelled or rejected after delivery): what to claw back",
+)
+  .addOptionalParam("gateway", GATEWAY)
+  .addParam("ledger", "the fulfilment ledger (JSON lines)")
+  .setAction(async (args: { gateway?: string; ledger: string }, hre) => {
+    if (!existsSync(args.ledger)) throw new Error(`ledger: no file at ${args.ledger}`);
+    const gateway = await gatewayAt(hre, args.gateway);
+    const unpaid = await unpaidDeliveries(gateway, new FileLedgerAdapter(args.ledger, new Set()).ledger(), {
+      fromBlock: await eventsFromBlock(hre, await gateway.getAddress()),
+    });
+    if (unpaid.length === 0)
+      console.log(`every delivery of ${args.ledger} whose request ended was paid (burned)`);
+    else
+      console.table(
+        unpaid.map((u) => ({
+          request: u.id.toString(),
+          owner: u.entry.owner,
+          code: u.entry.code,
+          ended: u.closedBy,
+          transaction: u.transactionHash,
+        })),
+      );
+    return unpaid;
   });

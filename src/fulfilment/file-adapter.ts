@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { id as keccakOfText } from "ethers";
+import { id as keccakOfText, type EventLog } from "ethers";
+import type { RedemptionGateway } from "../../typechain-types";
+import { queryInChunks, type LogRange } from "../events";
 import type { RedemptionRequest } from "../redemption";
 import type { FulfilmentAdapter, FulfilmentContext, FulfilmentOutcome } from "./worker";
 
@@ -114,4 +116,50 @@ export class FileLedgerAdapter implements FulfilmentAdapter {
 /** What the gateway records of a delivery: the hash of its ledger line. */
 function receiptHashOf(entry: LedgerEntry): string {
   return keccakOfText(JSON.stringify(entry));
+}
+
+/** A delivery of the ledger whose request ended without its burn. */
+export interface UnpaidLedgerEntry {
+  entry: LedgerEntry;
+  id: bigint;
+  closedBy: "cancelled" | "rejected";
+  transactionHash: string;
+  blockNumber: number;
+}
+
+/**
+ * The ledger's deliveries whose requests ended unpaid, from the chain itself: each delivery of `gateway`'s
+ * requests is matched with how its request ended (`RedemptionFulfilled` is paid; `RedemptionCancelled` or
+ * `RedemptionRejected` is a delivery without its burn, for the operator to claw back). Deliveries of
+ * requests still open are not listed: they may yet be confirmed.
+ */
+export async function unpaidDeliveries(
+  gateway: RedemptionGateway,
+  entries: LedgerEntry[],
+  range: LogRange,
+): Promise<UnpaidLedgerEntry[]> {
+  const { chainId } = await gateway.runner!.provider!.getNetwork();
+  const prefix = `${chainId}:${(await gateway.getAddress()).toLowerCase()}:`;
+  const mine = entries.filter((e) => e.redemptionKey.startsWith(prefix));
+  if (mine.length === 0) return [];
+  const endings = new Map<bigint, Omit<UnpaidLedgerEntry, "entry" | "id"> | "paid">();
+  for (const log of await queryInChunks(gateway, gateway.filters.RedemptionFulfilled(), range))
+    endings.set((log as EventLog).args.id as bigint, "paid");
+  for (const [event, closedBy] of [
+    [gateway.filters.RedemptionCancelled(), "cancelled"],
+    [gateway.filters.RedemptionRejected(), "rejected"],
+  ] as const)
+    for (const log of await queryInChunks(gateway, event, range))
+      endings.set((log as EventLog).args.id as bigint, {
+        closedBy,
+        transactionHash: log.transactionHash,
+        blockNumber: log.blockNumber,
+      });
+  const unpaid: UnpaidLedgerEntry[] = [];
+  for (const entry of mine) {
+    const id = BigInt(entry.redemptionKey.slice(prefix.length));
+    const ending = endings.get(id);
+    if (ending !== undefined && ending !== "paid") unpaid.push({ entry, id, ...ending });
+  }
+  return unpaid;
 }

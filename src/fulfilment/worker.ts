@@ -1,15 +1,22 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import {
   AbiCoder,
+  decodeBytes32String,
+  encodeBytes32String,
+  getAddress,
   isError,
   keccak256,
   toQuantity,
+  ZeroHash,
   type Provider,
   type ContractTransactionResponse,
 } from "ethers";
-import type { RedemptionGateway } from "../../typechain-types";
+import { ZonCoin__factory, type RedemptionGateway, type ZonCoin } from "../../typechain-types";
 import { describeError } from "../errors";
 import { minedReceipt } from "../receipts";
 import { requestFromArgs, type RedemptionRequest } from "../redemption";
+import { WORKER_REASONS } from "./reasons";
 
 /**
  * What an adapter is told about a request. `redemptionKey` (chain id, gateway, request id) is the
@@ -38,24 +45,65 @@ export interface FulfilmentAdapter {
   findDelivery(request: RedemptionRequest, context: FulfilmentContext): Promise<string | undefined>;
 }
 
-/** Reason codes the worker itself rejects with (the adapter's own codes stay below 900). */
-export const WORKER_REASONS = {
-  /** The acceptance ran out before the request could be delivered with the safety margin. */
-  acceptanceLapsed: 900,
-} as const;
+export { describeReasonCode, WORKER_REASONS } from "./reasons";
 
-/** What a rejection's reason code means, for the business that reads it (worker and file adapter codes). */
-export function describeReasonCode(code: number): string {
-  if (code === WORKER_REASONS.acceptanceLapsed)
-    return "the fulfiller could not deliver before its acceptance ran out; your ZON came back";
-  if (code === 1) return "this SKU cannot be delivered by the fulfilment service; your ZON came back";
-  return `reason code ${code} of the fulfilment service; your ZON came back`;
+/**
+ * A worker's id as its acceptances record it on chain: a readable name of at most 31 bytes ("issuer-eu-1"),
+ * or 32 bytes of hex as they are.
+ */
+export function workerIdOf(name: string): string {
+  if (/^0x[0-9a-fA-F]{64}$/.test(name)) return name.toLowerCase();
+  if (name === "" || Buffer.byteLength(name, "utf8") > 31)
+    throw new Error(
+      `worker id: ${JSON.stringify(name)} must be 1 to 31 bytes of text, or 32 bytes of hex (0x…)`,
+    );
+  return encodeBytes32String(name);
+}
+
+/** A worker id's name: its text when it is one, else its hex. */
+export function workerName(id: string): string {
+  try {
+    return decodeBytes32String(id);
+  } catch {
+    return id;
+  }
+}
+
+/** A worker id as a sentence shows it: its text quoted, or its hex. */
+export function describeWorkerId(id: string): string {
+  const name = workerName(id);
+  return name === id ? id : JSON.stringify(name);
+}
+
+/**
+ * A delivery whose request ended without its burn: cancelled by its owner or rejected after the adapter
+ * delivered it. The business has the goods and its ZON back; the operator claws the delivery back.
+ */
+export interface UnpaidDelivery {
+  request: RedemptionRequest;
+  context: FulfilmentContext;
+  /** The adapter's receipt hash of the delivery. */
+  delivery: string;
+  /** How the request ended. */
+  closedBy: "RedemptionCancelled" | "RedemptionRejected";
+  /** The block and transaction of that ending. */
+  blockNumber: number;
+  transactionHash: string;
 }
 
 export interface WorkerOptions {
   /** The gateway, connected to the fulfiller's signer. */
   gateway: RedemptionGateway;
   adapter: FulfilmentAdapter;
+  /**
+   * This worker's id (`workerIdOf`): its acceptances carry it on chain, and it delivers only requests
+   * accepted under it, so that a second worker (another replica, with the same key or not) never
+   * delivers what this one accepted. Keep it across restarts (a restarted worker with another id leaves
+   * its accepted requests to their owners' cancel).
+   */
+  workerId: string;
+  /** Told about each delivery that ended unpaid, once per worker (the operator claws it back). */
+  onUnpaid?: (unpaid: UnpaidDelivery) => void;
   /** First block to scan for `RedemptionRequested` (the deployment's block). */
   fromBlock: number;
   /** Blocks a request must be buried under before it is acted on. */
@@ -75,6 +123,8 @@ export interface WorkerOptions {
    * least this long after the chain's latest block, so the confirmation lands before its owner can cancel.
    */
   safetyMarginSeconds?: number;
+  /** The wall clock in milliseconds (default `Date.now`): how much time passed since the round read the chain. */
+  clock?: () => number;
   log?: (message: string) => void;
 }
 
@@ -83,8 +133,15 @@ export interface RoundReport {
   accepted: bigint[];
   confirmed: bigint[];
   rejected: bigint[];
-  /** Left open for a later round: adapter errors, a paused gateway, owners who cannot receive a refund. */
+  /**
+   * Left open for a later round: adapter errors, a paused gateway or token, a frozen gateway, a delivery
+   * whose confirmation would not land, owners who cannot receive a refund.
+   */
   deferred: bigint[];
+  /** Accepted by another worker, which alone delivers them: left to it. */
+  others: bigint[];
+  /** Deliveries found ended without their burn in this round's blocks (see `UnpaidDelivery`). */
+  unpaid: UnpaidDelivery[];
   /** Items the chain refused on their own, isolated from their batch (the round went on without them). */
   failed: Array<{ id: bigint; step: string; error: string }>;
 }
@@ -92,6 +149,26 @@ export interface RoundReport {
 // Starts above ethers' 250 ms request cache, so that a retry reaches the node again.
 const exponentialBackoff = (attempt: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** (attempt - 1))));
+
+/**
+ * Whether an error is the chain refusing the call (revert data came back: ethers' CALL_EXCEPTION, or a
+ * provider's error carrying the data as Hardhat's in-process node does), as opposed to a node or network
+ * fault, which is tried again.
+ */
+function refusedByChain(error: unknown): boolean {
+  if (isError(error, "CALL_EXCEPTION")) return error.data != null;
+  const data = (error as { data?: unknown } | null)?.data;
+  return typeof data === "string" && /^0x([0-9a-fA-F]{8})/.test(data);
+}
+
+/**
+ * The chain's time now, about: the latest block's time plus the seconds since it was read. A round slower
+ * than a request's remaining acceptance must not deliver it on the strength of the round's first reading.
+ */
+function chainClock(blockTime: bigint, wallClock: () => number): () => bigint {
+  const readAt = wallClock();
+  return () => blockTime + BigInt(Math.floor((wallClock() - readAt) / 1000));
+}
 
 // Reads in flight at once: enough to hide round trips, few enough for a node's connection limits.
 const PARALLEL_READS = 25;
@@ -125,12 +202,15 @@ interface RawLog {
   topics: readonly string[];
   data: string;
   blockNumber: string | number;
+  transactionHash: string;
 }
 
 interface Open {
   request: RedemptionRequest;
   context: FulfilmentContext;
   acceptedUntil: bigint;
+  /** The worker the acceptance names (ZeroHash until accepted). */
+  acceptedBy: string;
 }
 
 type Step = "accept" | "confirm" | "reject";
@@ -139,15 +219,27 @@ interface Item {
   value?: string | number;
 }
 
+/** Why no confirmation could land now (the burn would revert), if so. */
+interface Blocked {
+  /** New acceptances and deliveries wait. */
+  deliveries?: string;
+  /** Confirmations of deliveries already made wait too. */
+  confirmations?: string;
+}
+
 /**
- * The fulfilment worker. The chain is its only state. Each round reads the requests of the scanned blocks
- * and keeps those still open; it accepts the unaccepted ones on chain (one batched call: from then on
- * their owners cannot cancel until the acceptance deadline), delivers only accepted requests whose
- * acceptance leaves the safety margin, and confirms or rejects them in batches. A paused gateway gets no
- * acceptances and no deliveries; deliveries already made are still confirmed. Killed at any point and
- * started again, it finds the same open requests and the idempotent adapter hands back the same
- * deliveries: nothing is fulfilled twice or forgotten. A batch the chain refuses is split until the
- * refusing request is found; that request is reported and the rest goes through.
+ * The fulfilment worker. The chain is its state, with the adapter's own record of its deliveries. Each
+ * round reads the requests of the scanned blocks and keeps those still open; it accepts the unaccepted
+ * ones on chain under its own worker id (one batched call: from then on their owners cannot cancel until
+ * the acceptance deadline), and delivers only requests accepted under its id, each one only when its
+ * acceptance still leaves the safety margin at that moment and a dry run of its confirmation passes; it
+ * confirms each group of deliveries as soon as it is delivered. Nothing is accepted or delivered while a
+ * confirmation could not land (the gateway or the token paused, the gateway frozen); deliveries already
+ * made are confirmed once the burn can land. Killed at any point and started again, it finds the same open
+ * requests and the idempotent adapter hands back the same deliveries: nothing is fulfilled twice or
+ * forgotten. A delivery whose request ended without its burn (cancelled or rejected after the delivery) is
+ * reported as unpaid. A batch the chain refuses is split until the refusing request is found; that request
+ * is reported and the rest goes through.
  */
 export class FulfilmentWorker {
   private readonly batchSize: number;
@@ -157,9 +249,14 @@ export class FulfilmentWorker {
   private readonly blockRange: number;
   private readonly safetyMargin: bigint;
   private readonly log: (message: string) => void;
+  private readonly workerId: string;
   private keyPrefix?: string;
+  private token?: ZonCoin;
   private cursor: number;
   private readonly open = new Map<bigint, Open>();
+  /** Requests that closed before their closing event was read, with a delivery: paid or not, the event says. */
+  private readonly closedUnread = new Map<bigint, Open>();
+  private readonly toldOthers = new Set<bigint>();
 
   constructor(private readonly options: WorkerOptions) {
     this.batchSize = options.batchSize ?? 20;
@@ -177,6 +274,11 @@ export class FulfilmentWorker {
     }
     if (this.safetyMargin < 0n)
       throw new Error(`safetyMarginSeconds: ${options.safetyMarginSeconds} is negative`);
+    if (!/^0x[0-9a-fA-F]{64}$/.test(options.workerId ?? "") || BigInt(options.workerId) === 0n)
+      throw new Error(
+        `workerId: ${JSON.stringify(options.workerId)} is not a non-zero 32-byte id (workerIdOf)`,
+      );
+    this.workerId = options.workerId.toLowerCase();
   }
 
   /** One pass over the confirmed blocks from `fromBlock`; returns what it did. */
@@ -191,80 +293,156 @@ export class FulfilmentWorker {
       confirmed: [],
       rejected: [],
       deferred: [],
+      others: [],
+      unpaid: [],
       failed: [],
     };
     if (scannedTo < this.options.fromBlock) return report;
 
-    const open = await this.openRequests(scannedTo);
-    const paused = await this.rpc("paused", () => gateway.paused());
-    if (paused) this.log("the gateway is paused: no acceptances and no new deliveries this round");
+    const open = await this.openRequests(scannedTo, report);
+    const blocked = await this.blocked();
+    if (blocked.deliveries)
+      this.log(`${blocked.deliveries}: no acceptances and no new deliveries this round`);
 
     const unaccepted = open.filter((o) => o.acceptedUntil === 0n);
-    if (!paused && unaccepted.length > 0) {
+    if (!blocked.deliveries && unaccepted.length > 0) {
       const accepted = await this.send("accept", unaccepted, report);
       report.accepted.push(...accepted);
       const taken = unaccepted.filter((o) => accepted.includes(o.request.id));
       const deadlines = await this.readEach(taken, (o) =>
         this.rpc("acceptedUntil", () => gateway.acceptedUntil(o.request.id)),
       );
-      taken.forEach((o, i) => (o.acceptedUntil = deadlines[i]));
+      taken.forEach((o, i) => {
+        o.acceptedUntil = deadlines[i];
+        o.acceptedBy = this.workerId;
+      });
     }
 
-    const now = BigInt((await this.rpc("latest block", () => provider.getBlock("latest")))!.timestamp);
-    const toConfirm: Item[] = [];
-    const toReject: Item[] = [];
+    const latest = (await this.rpc("latest block", () => provider.getBlock("latest")))!;
+    const clock = chainClock(BigInt(latest.timestamp), this.options.clock ?? Date.now);
+    const made: Item[] = [];
+    const deliverable: Open[] = [];
     for (const o of open) {
       const { request, context } = o;
       if (o.acceptedUntil === 0n) {
         report.deferred.push(request.id);
         continue;
       }
-      const made = await this.options.adapter.findDelivery(request, context);
-      if (made !== undefined) {
-        toConfirm.push({ request, value: made });
-        continue;
-      }
-      if (paused) {
+      if (o.acceptedBy === ZeroHash) {
+        // Accepted in a block not read yet (within the confirmations): by whom, its event will say.
         report.deferred.push(request.id);
         continue;
       }
-      if (o.acceptedUntil - now < this.safetyMargin) {
-        this.log(
-          `request ${request.id}: acceptance ends at ${o.acceptedUntil}, too close to deliver safely; rejecting`,
-        );
-        toReject.push({ request, value: WORKER_REASONS.acceptanceLapsed });
+      if (o.acceptedBy !== this.workerId) {
+        // Accepted by another worker: it alone delivers; a delivery here could be a second one.
+        if (!this.toldOthers.has(request.id))
+          this.log(`request ${request.id}: accepted by worker ${describeWorkerId(o.acceptedBy)}; left to it`);
+        this.toldOthers.add(request.id);
+        report.others.push(request.id);
         continue;
       }
-      let outcome: FulfilmentOutcome;
-      try {
-        outcome = await this.options.adapter.fulfil(request, context);
-      } catch (error) {
-        this.log(`request ${request.id}: adapter failed (${describeError(error)}); left for the next round`);
-        report.deferred.push(request.id);
-        continue;
-      }
-      if (outcome.delivered) toConfirm.push({ request, value: outcome.receiptHash });
-      else {
-        this.log(`request ${request.id}: refused by the adapter (${outcome.reasonCode}: ${outcome.reason})`);
-        toReject.push({ request, value: outcome.reasonCode });
-      }
+      const delivery = await this.options.adapter.findDelivery(request, context);
+      if (delivery !== undefined) made.push({ request, value: delivery });
+      else if (blocked.deliveries) report.deferred.push(request.id);
+      else deliverable.push(o);
     }
-    report.confirmed.push(...(await this.send("confirm", toConfirm, report)));
+    // Deliveries made before (a crash, a pause) are paid first, as soon as the burn can land.
+    if (blocked.confirmations) {
+      if (made.length > 0)
+        this.log(`${blocked.confirmations}: ${made.length} delivery(ies) wait for their confirmation`);
+      report.deferred.push(...made.map((i) => i.request.id));
+    } else report.confirmed.push(...(await this.send("confirm", made, report)));
+
+    // Delivered a group at a time, each group confirmed at once: the margin is checked against the chain's
+    // time at each delivery, not at the round's start.
+    const toReject: Item[] = [];
+    for (let i = 0; i < deliverable.length; i += this.batchSize) {
+      const delivered: Item[] = [];
+      for (const o of deliverable.slice(i, i + this.batchSize)) {
+        const outcome = await this.deliver(o, clock(), report);
+        if (outcome === undefined) continue;
+        if (outcome.delivered) delivered.push({ request: o.request, value: outcome.receiptHash });
+        else toReject.push({ request: o.request, value: outcome.reasonCode });
+      }
+      report.confirmed.push(...(await this.send("confirm", delivered, report)));
+    }
     report.rejected.push(...(await this.send("reject", toReject, report)));
     for (const id of [...report.confirmed, ...report.rejected]) this.open.delete(id);
     return report;
   }
 
   /**
+   * Delivers one accepted request of this worker's, or says why not: rejected (the adapter refused it, or
+   * its acceptance no longer leaves the safety margin), or left for later (undefined: the adapter failed,
+   * or a dry run of its confirmation reverts).
+   */
+  private async deliver(o: Open, now: bigint, report: RoundReport): Promise<FulfilmentOutcome | undefined> {
+    const { request, context } = o;
+    if (o.acceptedUntil - now < this.safetyMargin) {
+      this.log(
+        `request ${request.id}: acceptance ends at ${o.acceptedUntil}, too close to deliver safely; rejecting`,
+      );
+      return { delivered: false, reasonCode: WORKER_REASONS.acceptanceLapsed, reason: "acceptance lapsed" };
+    }
+    try {
+      // What the confirmation will do, asked before anything is delivered: a burn that cannot land now
+      // (the token paused since the round began, the request closed) must not follow a delivery.
+      await this.rpc("confirm (dry run)", () => this.options.gateway.confirm.staticCall(request, ZeroHash));
+    } catch (error) {
+      this.log(
+        `request ${request.id}: its confirmation would not land (${describeError(error)}); not delivered now`,
+      );
+      report.deferred.push(request.id);
+      return undefined;
+    }
+    try {
+      const outcome = await this.options.adapter.fulfil(request, context);
+      if (!outcome.delivered)
+        this.log(`request ${request.id}: refused by the adapter (${outcome.reasonCode}: ${outcome.reason})`);
+      return outcome;
+    } catch (error) {
+      this.log(`request ${request.id}: adapter failed (${describeError(error)}); left for the next round`);
+      report.deferred.push(request.id);
+      return undefined;
+    }
+  }
+
+  /** Whether a confirmation (a burn of the gateway's ZON) could land now, and if not, why. */
+  private async blocked(): Promise<Blocked> {
+    const { gateway } = this.options;
+    const address = await gateway.getAddress();
+    this.token ??= ZonCoin__factory.connect(
+      await this.rpc("token", () => gateway.token()),
+      gateway.runner!.provider!,
+    );
+    const token = this.token;
+    const [gatewayPaused, tokenPaused, frozen] = await Promise.all([
+      this.rpc("paused", () => gateway.paused()),
+      this.rpc("token paused", () => token.paused()),
+      this.rpc("gateway frozen", () => token.isFrozen(address)),
+    ]);
+    const burnBlocked = tokenPaused
+      ? "the token is paused"
+      : frozen
+        ? "the gateway is frozen in the token"
+        : undefined;
+    return {
+      deliveries: burnBlocked ?? (gatewayPaused ? "the gateway is paused" : undefined),
+      confirmations: burnBlocked,
+    };
+  }
+
+  /**
    * The open requests up to `scannedTo`. The first round reads the gateway's events from `fromBlock`; every
    * later round reads only the blocks after the cursor, and keeps the open set up to date from them: a
-   * request event adds (when the chain still holds it open), an acceptance event sets the deadline, and a
-   * fulfilment, rejection or cancel removes. A round's cost grows with its new blocks and the requests
-   * still open, never with the history behind them. The cursor moves one chunk at a time, only after the
-   * whole chunk is applied: a round that fails half-way reads the rest again, and applying a chunk twice
-   * changes nothing.
+   * request event adds (when the chain still holds it open), an acceptance event sets the deadline and the
+   * accepting worker, an owner replacement the owner, and a fulfilment, rejection or cancel removes — a
+   * rejection or cancel of a request this worker's adapter delivered is reported as unpaid. A round's
+   * cost grows with its new blocks and the requests still open, never with the history behind them. The
+   * cursor moves one chunk at a time, only after the whole chunk is applied: a round that fails half-way
+   * reads the rest again, and applying a chunk twice changes nothing.
    */
-  private async openRequests(scannedTo: number): Promise<Open[]> {
+  private async openRequests(scannedTo: number, report: RoundReport): Promise<Open[]> {
     const { gateway } = this.options;
     const provider = gateway.runner!.provider!;
     const address = await gateway.getAddress();
@@ -277,26 +455,41 @@ export class FulfilmentWorker {
       const to = Math.min(scannedTo, from + this.blockRange - 1);
       const logs = await this.rpc("eth_getLogs", () => this.rawLogs(address, from, to));
       // Requests of this chunk, until the chunk says whether they closed in it (as most in a history do).
-      const fresh = new Map<
-        bigint,
-        { request: RedemptionRequest; deliveryRef: string; acceptedUntil: bigint }
-      >();
+      const fresh = new Map<bigint, Open>();
       for (const log of logs) {
         const topic = log.topics[0];
         if (topic === topics.requested) {
           const parsed = gateway.interface.parseLog(log)!;
           const { request, deliveryRef } = requestFromArgs(parsed.args, Number(log.blockNumber));
-          fresh.set(request.id, { request, deliveryRef, acceptedUntil: 0n });
-        } else if (topic === topics.accepted) {
-          // The id is indexed; the deadline is the data's one word.
-          const id = BigInt(log.topics[1]);
-          const acceptedUntil = BigInt(log.data);
-          const known = fresh.get(id) ?? this.open.get(id);
-          if (known) known.acceptedUntil = acceptedUntil;
-        } else if (topics.closing.has(topic)) {
-          const id = BigInt(log.topics[1]);
+          fresh.set(request.id, {
+            request,
+            acceptedUntil: 0n,
+            acceptedBy: ZeroHash,
+            context: {
+              redemptionKey: this.keyPrefix + request.id.toString(),
+              requestHash: requestHash(request),
+              deliveryRef,
+            },
+          });
+          continue;
+        }
+        const isClosing = topics.closing.has(topic);
+        if (topic !== topics.accepted && topic !== topics.ownerReplaced && !isClosing) continue;
+        const id = BigInt(log.topics[1]);
+        const known = fresh.get(id) ?? this.open.get(id) ?? this.closedUnread.get(id);
+        if (topic === topics.accepted) {
+          // The id is indexed; the data's words are the deadline and the worker.
+          if (known) {
+            known.acceptedUntil = BigInt(log.data.slice(0, 66));
+            known.acceptedBy = `0x${log.data.slice(66, 130)}`.toLowerCase();
+          }
+        } else if (topic === topics.ownerReplaced) {
+          if (known) known.request = { ...known.request, owner: getAddress(`0x${log.topics[3].slice(26)}`) };
+        } else {
           fresh.delete(id);
           this.open.delete(id);
+          this.closedUnread.delete(id);
+          if (known && topic !== topics.fulfilled) await this.checkPaid(known, topic, log, report);
         }
       }
       // Requests of this chunk may have closed in blocks not read yet (with confirmations, or in this
@@ -307,31 +500,57 @@ export class FulfilmentWorker {
           ? await this.rpc("acceptedUntil", () => gateway.acceptedUntil(request.id))
           : undefined,
       );
-      for (const [i, { request, deliveryRef }] of candidates.entries()) {
-        const acceptedUntil = states[i];
-        if (acceptedUntil === undefined) continue;
-        this.open.set(request.id, {
-          request,
-          acceptedUntil,
-          context: {
-            redemptionKey: this.keyPrefix + request.id.toString(),
-            requestHash: requestHash(request),
-            deliveryRef,
-          },
-        });
+      for (const [i, o] of candidates.entries()) {
+        if (states[i] === undefined) {
+          // Closed in a block not read yet: whether it was paid, its closing event will say.
+          if ((await this.options.adapter.findDelivery(o.request, o.context)) !== undefined)
+            this.closedUnread.set(o.request.id, o);
+          continue;
+        }
+        o.acceptedUntil = states[i];
+        this.open.set(o.request.id, o);
       }
       this.cursor = to;
     }
     return [...this.open.values()];
   }
 
-  private eventTopics?: { requested: string; accepted: string; closing: Set<string> };
+  /** A request closed without its burn: if the adapter delivered it, that delivery is unpaid. */
+  private async checkPaid(o: Open, topic: string, log: RawLog, report: RoundReport): Promise<void> {
+    const delivery = await this.options.adapter.findDelivery(o.request, o.context);
+    if (delivery === undefined) return;
+    const unpaid: UnpaidDelivery = {
+      request: o.request,
+      context: o.context,
+      delivery,
+      closedBy: topic === this.topics().cancelled ? "RedemptionCancelled" : "RedemptionRejected",
+      blockNumber: Number(log.blockNumber),
+      transactionHash: log.transactionHash,
+    };
+    this.log(
+      `request ${o.request.id}: delivered (${delivery}) but ${unpaid.closedBy === "RedemptionCancelled" ? "cancelled by its owner" : "rejected"} in ${log.transactionHash}: an unpaid delivery to claw back`,
+    );
+    report.unpaid.push(unpaid);
+    this.options.onUnpaid?.(unpaid);
+  }
+
+  private eventTopics?: {
+    requested: string;
+    accepted: string;
+    ownerReplaced: string;
+    fulfilled: string;
+    cancelled: string;
+    closing: Set<string>;
+  };
 
   private topics() {
     const i = this.options.gateway.interface;
     this.eventTopics ??= {
       requested: i.getEvent("RedemptionRequested").topicHash,
       accepted: i.getEvent("RedemptionAccepted").topicHash,
+      ownerReplaced: i.getEvent("RequestOwnerReplaced").topicHash,
+      fulfilled: i.getEvent("RedemptionFulfilled").topicHash,
+      cancelled: i.getEvent("RedemptionCancelled").topicHash,
       closing: new Set(
         [...CLOSING_EVENTS].map((name) => i.getEvent(name as "RedemptionFulfilled").topicHash),
       ),
@@ -389,7 +608,7 @@ export class FulfilmentWorker {
     } catch (error) {
       const message = describeError(error);
       // The chain refused it (revert data came back), as opposed to a node or network fault.
-      const reverted = isError(error, "CALL_EXCEPTION") && error.data != null;
+      const reverted = refusedByChain(error);
       // A node or network fault, not the chain refusing: the same batch is sent again after a pause.
       if (!reverted && attempt >= this.rpcAttempts) throw error;
       if (!reverted) await this.backoff(attempt);
@@ -418,7 +637,7 @@ export class FulfilmentWorker {
     const requests = items.map((i) => i.request);
     const tx =
       step === "accept"
-        ? await gateway.accept(requests)
+        ? await gateway.accept(requests, this.workerId)
         : step === "confirm"
           ? await gateway.confirmBatch(
               requests,
@@ -525,4 +744,25 @@ export async function runWorkerLoop(worker: FulfilmentWorker, options: LoopOptio
     });
   }
   return done;
+}
+
+/**
+ * The worker id kept in `file`: read if it is there, else made once (random) and written atomically. Kept
+ * beside the worker's own records (the ledger, the state directory), so that a restarted worker is the same
+ * worker and finds its acceptances, while another replica with its own volume is another worker.
+ */
+export function persistentWorkerId(file: string): string {
+  if (existsSync(file)) {
+    const name = readFileSync(file, "utf8").trim();
+    try {
+      return workerIdOf(name);
+    } catch (error) {
+      throw new Error(`${file}: ${(error as Error).message}`);
+    }
+  }
+  const name = `worker-${randomBytes(6).toString("hex")}`;
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${name}\n`, { flush: true });
+  renameSync(temporary, file);
+  return workerIdOf(readFileSync(file, "utf8").trim());
 }

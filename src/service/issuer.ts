@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
 import path from "node:path";
 import { computeAddress, HDNodeWallet, isError, JsonRpcProvider, Wallet } from "ethers";
@@ -7,12 +7,19 @@ import { RedemptionGateway__factory, RewardDistributor__factory } from "../../ty
 import { readDeployment } from "../deployments";
 import { describeError } from "../errors";
 import { FileLedgerAdapter } from "../fulfilment/file-adapter";
-import { FulfilmentWorker } from "../fulfilment/worker";
+import {
+  FulfilmentWorker,
+  persistentWorkerId,
+  workerIdOf,
+  workerName,
+  type UnpaidDelivery,
+} from "../fulfilment/worker";
 import { configLookup, namedKey } from "../keys";
 import { isLocalNode, TEST_MNEMONIC } from "../network";
 import { rewardDomain } from "../rewards";
 import { ROLES } from "../roles";
 import { Relayer, SKIP_REASON_NAMES } from "./relayer";
+import { lockHolder, takeLock, type HeldLock } from "./lock";
 import { InThreadSigning, SigningPool } from "./signing-pool";
 import {
   issuerMetrics,
@@ -55,6 +62,11 @@ export interface IssuerConfig {
     signingThreads?: number;
   };
   worker: {
+    /**
+     * This worker's id on chain (at most 31 bytes of text): it delivers only what it accepted. Default: made
+     * once and kept in `<stateDir>/worker-id`, so that each state volume is one worker.
+     */
+    id?: string;
     intervalMs: number;
     confirmations: number;
     batchSize: number;
@@ -125,6 +137,15 @@ export function loadIssuerConfig(file: string): IssuerConfig {
     (!Array.isArray(loops) || loops.length === 0 || loops.some((l) => l !== "relayer" && l !== "worker"))
   )
     fail("loops", 'it must list "relayer", "worker" or both');
+  const workerId = field(config, "worker.id");
+  if (workerId !== undefined) {
+    try {
+      workerIdOf(String(workerId));
+      if (typeof workerId !== "string") throw new Error("not a text");
+    } catch {
+      fail("worker.id", "it must be a text of 1 to 31 bytes");
+    }
+  }
   const skus = field(config, "worker.deliverableSkus");
   if (!Array.isArray(skus) || skus.some((s) => !Number.isInteger(s) || s < 0))
     fail("worker.deliverableSkus", "it must be a list of SKU numbers");
@@ -172,41 +193,59 @@ function runs(config: IssuerConfig, loop: "relayer" | "worker"): boolean {
 }
 
 /**
- * One fulfilment worker per ledger: two workers with one fulfiller key and one ledger would both deliver
- * an accepted request. The lock names its holder's process id; a lock whose process is gone (killed) is
- * taken over.
+ * One fulfilment worker per state directory (its ledger, its worker id): two processes on one would both
+ * deliver what its id accepted. The lock is the kernel's (`takeLock`), released the moment its holder dies.
  */
-async function lockLedger(stateDir: string): Promise<true> {
-  await mkdir(stateDir, { recursive: true });
-  const lock = path.join(stateDir, "worker.lock");
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(lock, `${process.pid}\n`, { flag: "wx" });
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const holder = Number((await readFile(lock, "utf8").catch(() => "")).trim());
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder))
-        throw new Error(
-          `stateDir: another issuer service (process ${holder}) runs the fulfilment worker on ${stateDir}; run this one with "loops": ["relayer"], or another stateDir and fulfiller`,
-        );
-      await rm(lock, { force: true });
-    }
-  }
-  throw new Error(`stateDir: cannot take the worker lock ${lock}`);
-}
-
-async function unlockLedger(stateDir: string): Promise<void> {
-  await rm(path.join(stateDir, "worker.lock"), { force: true });
-}
-
-function isAlive(pid: number): boolean {
+async function lockWorker(stateDir: string): Promise<HeldLock> {
   try {
-    process.kill(pid, 0);
-    return true;
+    return await takeLock(
+      path.join(stateDir, "worker.lock"),
+      lockHolder("the issuer service's fulfilment worker"),
+    );
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    throw new Error(
+      `stateDir: ${(error as Error).message}. One fulfilment worker runs per state directory; to run a second relayer on this inbox, give it "loops": ["relayer"]`,
+    );
   }
+}
+
+/**
+ * Deliveries that ended unpaid, kept in `<stateDir>/unpaid.jsonl` (one line each, written once) for the
+ * operator, beside the ledger they come from; `redeem:unpaid` lists the same from the ledger and the chain.
+ */
+function unpaidRecorder(stateDir: string, metrics: IssuerMetrics, log: Logger) {
+  const file = path.join(stateDir, "unpaid.jsonl");
+  const known = new Set(
+    existsSync(file)
+      ? readFileSync(file, "utf8")
+          .split("\n")
+          .filter((line) => line.trim() !== "")
+          .map((line) => (JSON.parse(line) as { redemptionKey: string }).redemptionKey)
+      : [],
+  );
+  return (unpaid: UnpaidDelivery) => {
+    const fields = {
+      loop: "worker",
+      redemptionKey: unpaid.context.redemptionKey,
+      requestId: unpaid.request.id.toString(),
+      owner: unpaid.request.owner,
+      amount: unpaid.request.amount.toString(),
+      delivery: unpaid.delivery,
+      closedBy: unpaid.closedBy,
+      transactionHash: unpaid.transactionHash,
+      blockNumber: unpaid.blockNumber,
+    };
+    log(
+      "error",
+      "a delivery ended unpaid: its request was closed without the burn; claw the delivery back",
+      fields,
+    );
+    if (known.has(fields.redemptionKey)) return;
+    known.add(fields.redemptionKey);
+    metrics.unpaidDeliveries.inc();
+    const { loop: _loop, ...line } = fields;
+    appendFileSync(file, JSON.stringify(line) + "\n", { flush: true });
+  };
 }
 
 /**
@@ -229,7 +268,8 @@ export class IssuerService {
     private readonly providers: JsonRpcProvider[],
     readonly relayer: Relayer,
     private readonly pipeline: TxPipeline,
-    readonly worker: FulfilmentWorker,
+    readonly worker: FulfilmentWorker | undefined,
+    private readonly lock: HeldLock | undefined,
   ) {
     for (const name of ["relayer", "worker"] as const)
       if (runs(config, name))
@@ -256,7 +296,7 @@ export class IssuerService {
     const relayerProvider = provider("relayer");
     const workerProvider = provider("worker");
     const providers = [relayerProvider, workerProvider];
-    let locked = false;
+    let lock: HeldLock | undefined;
     try {
       let local: boolean;
       try {
@@ -298,7 +338,14 @@ export class IssuerService {
 
       const inbox = config.inbox ?? path.join(config.stateDir, "inbox");
       await mkdir(inbox, { recursive: true });
-      if (runs(config, "worker")) locked = await lockLedger(config.stateDir);
+      let workerId: string | undefined;
+      if (runs(config, "worker")) {
+        lock = await lockWorker(config.stateDir);
+        workerId =
+          config.worker.id !== undefined
+            ? workerIdOf(config.worker.id)
+            : persistentWorkerId(path.join(config.stateDir, "worker-id"));
+      }
       const pipeline = new TxPipeline({
         wallet: new Wallet(await key(config.keys.relayer), relayerProvider),
         provider: relayerProvider,
@@ -323,32 +370,38 @@ export class IssuerService {
         metrics,
         log,
       });
-      const worker = new FulfilmentWorker({
-        gateway,
-        adapter: new FileLedgerAdapter(
-          path.join(config.stateDir, "ledger.jsonl"),
-          new Set(config.worker.deliverableSkus.map(BigInt)),
-          (message) => log("warn", message, { loop: "worker" }),
-        ),
-        fromBlock: deployment.fromBlock,
-        confirmations: config.worker.confirmations,
-        batchSize: config.worker.batchSize,
-        safetyMarginSeconds: config.worker.safetyMarginSeconds,
-        receiptTimeoutMs: (config.worker.receiptTimeoutSeconds ?? 30) * 1000,
-        log: (message) => log("info", message, { loop: "worker" }),
-      });
+      const worker =
+        workerId === undefined
+          ? undefined
+          : new FulfilmentWorker({
+              gateway,
+              adapter: new FileLedgerAdapter(
+                path.join(config.stateDir, "ledger.jsonl"),
+                new Set(config.worker.deliverableSkus.map(BigInt)),
+                (message) => log("warn", message, { loop: "worker" }),
+              ),
+              fromBlock: deployment.fromBlock,
+              confirmations: config.worker.confirmations,
+              batchSize: config.worker.batchSize,
+              safetyMarginSeconds: config.worker.safetyMarginSeconds,
+              receiptTimeoutMs: (config.worker.receiptTimeoutSeconds ?? 30) * 1000,
+              workerId,
+              onUnpaid: unpaidRecorder(config.stateDir, metrics, log),
+              log: (message) => log("info", message, { loop: "worker" }),
+            });
       log("info", "issuer service ready", {
         rpcUrl: url,
         chainId,
         relayer: pipeline.address(),
         attestors,
         fulfiller: fulfiller.address,
+        ...(workerId ? { worker: workerName(workerId) } : {}),
         inbox,
       });
-      return new IssuerService(config, metrics, log, providers, relayer, pipeline, worker);
+      return new IssuerService(config, metrics, log, providers, relayer, pipeline, worker, lock);
     } catch (error) {
       for (const p of providers) p.destroy();
-      if (locked) await unlockLedger(config.stateDir);
+      await lock?.release();
       throw error;
     }
   }
@@ -356,6 +409,11 @@ export class IssuerService {
   /** Starts both loops and the status server. */
   async start(): Promise<void> {
     const { config, metrics } = this;
+    // Without its lock another worker could start on this state directory: stop at once (unhandled, so
+    // the process ends with its fatal line for the supervisor to restart it).
+    void this.lock?.lost.then((reason) => {
+      if (reason !== "released") throw new Error(`worker lock lost: ${reason}`);
+    });
     this.server = await startStatusServer(config.status.port, config.status.host, metrics.registry, () =>
       Object.values(this.health),
     );
@@ -385,14 +443,16 @@ export class IssuerService {
 
   private async workerRound(): Promise<void> {
     const { config, metrics } = this;
-    const report = await this.worker.runOnce();
+    const worker = this.worker!;
+    const report = await worker.runOnce();
     const head = report.scannedTo + config.worker.confirmations;
     metrics.lastBlock.set(head);
-    metrics.lag.set({ loop: "worker" }, Math.max(0, head - this.worker.lastScannedBlock()));
-    metrics.openRedemptions.set(this.worker.openCount());
+    metrics.lag.set({ loop: "worker" }, Math.max(0, head - worker.lastScannedBlock()));
+    metrics.openRedemptions.set(worker.openCount());
     for (const outcome of ["accepted", "confirmed", "rejected", "deferred"] as const)
       metrics.redemptions.inc({ outcome }, report[outcome].length);
     metrics.redemptions.inc({ outcome: "failed" }, report.failed.length);
+    metrics.redemptions.inc({ outcome: "others" }, report.others.length);
   }
 
   /** The status server's port (useful when configured as 0). */
@@ -422,7 +482,7 @@ export class IssuerService {
     await this.relayer.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const provider of this.providers) provider.destroy();
-    if (runs(this.config, "worker")) await unlockLedger(this.config.stateDir);
+    await this.lock?.release();
     this.log("info", "stopped");
   }
 

@@ -80,6 +80,11 @@ export function issuerMetrics(labels: MetricLabels = { loops: [], skipReasons: [
       labelNames: ["outcome"],
       registers,
     }),
+    unpaidDeliveries: new Counter({
+      name: "zon_unpaid_deliveries_total",
+      help: "Deliveries whose request ended without its burn (cancelled or rejected after delivery): to claw back",
+      registers,
+    }),
     openRedemptions: new Gauge({
       name: "zon_open_redemptions",
       help: "Redemption requests open as far as the worker knows",
@@ -118,9 +123,11 @@ export function issuerMetrics(labels: MetricLabels = { loops: [], skipReasons: [
   };
   for (const reason of labels.skipReasons) metrics.skips.inc({ reason }, 0);
   for (const outcome of ["done", "rejected"]) metrics.files.inc({ outcome }, 0);
-  if (labels.loops.includes("worker"))
-    for (const outcome of ["accepted", "confirmed", "rejected", "deferred", "failed"])
+  if (labels.loops.includes("worker")) {
+    for (const outcome of ["accepted", "confirmed", "rejected", "deferred", "failed", "others"])
       metrics.redemptions.inc({ outcome }, 0);
+    metrics.unpaidDeliveries.inc(0);
+  }
   for (const loop of labels.loops) {
     metrics.rpcErrors.inc({ loop }, 0);
     metrics.roundErrors.inc({ loop }, 0);

@@ -96,6 +96,8 @@ export class JsonRpcHttp {
 export interface RpcCallHooks {
   onCalls?(count: number): void;
   onError?(error: unknown): void;
+  /** Each answered call or batch, with the milliseconds from sending it to its whole answer. */
+  onAnswer?(payload: JsonRpcPayload | JsonRpcPayload[], ms: number): void;
 }
 
 /** ethers' JsonRpcProvider over `JsonRpcHttp`: the same provider, without the JavaScript UTF-8 conversions. */
@@ -114,8 +116,11 @@ export class FastJsonRpcProvider extends JsonRpcProvider {
 
   async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
     this.hooks.onCalls?.(Array.isArray(payload) ? payload.length : 1);
+    const started = performance.now();
     try {
-      return await this.http.post(payload);
+      const answer = await this.http.post(payload);
+      this.hooks.onAnswer?.(payload, performance.now() - started);
+      return answer;
     } catch (error) {
       this.hooks.onError?.(error);
       throw error;

@@ -1,13 +1,14 @@
-import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { ZeroHash } from "ethers";
 import { ethers } from "hardhat";
-import { ROLES, type RoundReport } from "../../src";
+import { FileLedgerAdapter, requestHash, ROLES, type RoundReport, type UnpaidLedgerEntry } from "../../src";
 import { ONE_ZON } from "../helpers/fixtures";
 import { runTask } from "../helpers/tasks";
-import { CREDIT, gatewayFixture, HOODIE } from "./fixture";
+import { ACCEPTANCE, CREDIT, gatewayFixture, HOODIE, TIMEOUT, WORKER_ID } from "./fixture";
 
 describe("redemption tasks", function () {
   // The tasks act as the first configured account (--from 0): make it catalogue manager, fulfiller, a buyer.
@@ -128,6 +129,32 @@ describe("redemption tasks", function () {
     expect(shown.status).to.equal(
       "rejected, reason 1: this SKU cannot be delivered by the fulfilment service; your ZON came back",
     );
+  });
+
+  it("lists a delivery whose request its owner cancelled as unpaid, from the ledger and the chain", async function () {
+    const { gateway, gatewayAddress, alice, fulfiller, ledger, requestOf } = await loadFixture(taskFixture);
+    await gateway.connect(alice).redeem(CREDIT, 1, 10n * ONE_ZON, ZeroHash);
+    const request = await requestOf(0);
+    await gateway.connect(fulfiller).accept([request], WORKER_ID);
+    // Delivered into the ledger; the worker never got to confirm; the owner took the ZON back.
+    const { chainId } = await ethers.provider.getNetwork();
+    await new FileLedgerAdapter(ledger, new Set([BigInt(CREDIT)])).fulfil(request, {
+      redemptionKey: `${chainId}:${gatewayAddress.toLowerCase()}:0`,
+      requestHash: requestHash(request),
+      deliveryRef: ZeroHash,
+    });
+    await time.increase(TIMEOUT + ACCEPTANCE + 1n);
+    await gateway.connect(alice).cancel(request);
+    const unpaid = await runTask<UnpaidLedgerEntry[]>("redeem:unpaid", { gateway: gatewayAddress, ledger });
+    expect(unpaid.map((u) => [u.id, u.closedBy, u.entry.owner])).to.deep.equal([
+      [0n, "cancelled", alice.address],
+    ]);
+  });
+
+  it("says every delivery was paid when none ended without its burn", async function () {
+    const { gatewayAddress, ledger } = await loadFixture(taskFixture);
+    await writeFile(ledger, "");
+    expect(await runTask("redeem:unpaid", { gateway: gatewayAddress, ledger })).to.deep.equal([]);
   });
 
   it("refuses to show a request that does not exist", async function () {

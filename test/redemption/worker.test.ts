@@ -16,10 +16,11 @@ import {
   type FulfilmentOutcome,
   type LedgerEntry,
   type RedemptionRequest,
+  type WorkerOptions,
 } from "../../src";
 import type { RedemptionGateway } from "../../typechain-types";
 import { ONE_ZON } from "../helpers/fixtures";
-import { ACCEPTANCE, CREDIT, gatewayFixture, HOODIE, TIMEOUT } from "./fixture";
+import { ACCEPTANCE, CREDIT, gatewayFixture, HOODIE, TIMEOUT, WORKER_ID } from "./fixture";
 
 const CONFIRMATIONS = 2;
 const MARGIN = 600n;
@@ -61,7 +62,11 @@ describe("fulfilment worker", function () {
     await f.gateway.connect(f.bob).redeem(CREDIT, 1, 10n * ONE_ZON, ZeroHash); // 1: credit
     await f.gateway.connect(f.alice).redeem(HOODIE, 1, 25n * ONE_ZON, ZeroHash); // 2: not deliverable by file
     await mine(CONFIRMATIONS);
-    const worker = (gateway: RedemptionGateway, fulfilmentAdapter: FulfilmentAdapter) =>
+    const worker = (
+      gateway: RedemptionGateway,
+      fulfilmentAdapter: FulfilmentAdapter,
+      options: Partial<WorkerOptions> = {},
+    ) =>
       new FulfilmentWorker({
         gateway,
         adapter: fulfilmentAdapter,
@@ -69,6 +74,8 @@ describe("fulfilment worker", function () {
         confirmations: CONFIRMATIONS,
         backoff: noWait,
         safetyMarginSeconds: Number(MARGIN),
+        workerId: WORKER_ID,
+        ...options,
       });
     return { ...f, fromBlock, worker, asFulfiller: f.gateway.connect(f.fulfiller) };
   }
@@ -170,6 +177,7 @@ describe("fulfilment worker", function () {
     const dying = dyingAdapter(adapter());
     await dieAfterFirstDelivery(worker(asFulfiller, dying), dying);
     expect(await gateway.isOpen(0)).to.equal(true);
+    await mine(CONFIRMATIONS); // its acceptances are buried: a restarted worker knows them for its own
     // A new worker process: a fresh adapter reading the same ledger.
     const report = await worker(asFulfiller, adapter()).runOnce();
     expect(report.confirmed).to.deep.equal([0n, 1n]);
@@ -273,8 +281,9 @@ describe("fulfilment worker", function () {
 
     it("delivers nothing for an accepted request once the gateway is paused", async function () {
       const { worker, adapter, asFulfiller, gateway, pauser, requestOf, ledger } = await setup();
-      await asFulfiller.accept([await requestOf(0)]);
+      await asFulfiller.accept([await requestOf(0)], WORKER_ID);
       await gateway.connect(pauser).pause();
+      await mine(CONFIRMATIONS);
       const report = await worker(asFulfiller, adapter()).runOnce();
       expect([report.confirmed, report.deferred]).to.deep.equal([[], [0n, 1n, 2n]]);
       await expect(ledger()).to.be.rejectedWith("ENOENT");
@@ -285,14 +294,16 @@ describe("fulfilment worker", function () {
       const dying = dyingAdapter(adapter());
       await dieAfterFirstDelivery(worker(asFulfiller, dying), dying);
       await gateway.connect(pauser).pause();
+      await mine(CONFIRMATIONS);
       const report = await worker(asFulfiller, adapter()).runOnce();
       expect([report.confirmed, report.deferred]).to.deep.equal([[0n], [1n, 2n]]);
     });
 
     it("rejects an accepted request it can no longer deliver within the safety margin", async function () {
       const { worker, adapter, asFulfiller, requestOf, ledger, gateway } = await setup();
-      await asFulfiller.accept([await requestOf(0)]);
+      await asFulfiller.accept([await requestOf(0)], WORKER_ID);
       await time.increase(ACCEPTANCE - MARGIN + 1n);
+      await mine(CONFIRMATIONS);
       const report = await worker(asFulfiller, adapter()).runOnce();
       const [rejection] = await gateway.queryFilter(gateway.filters.RedemptionRejected(0n));
       expect([report.rejected, rejection.args.reasonCode, (await ledger()).length]).to.deep.equal([
@@ -422,6 +433,7 @@ describe("fulfilment worker", function () {
           fromBlock: 0,
           confirmations: 1,
           batchSize: 0,
+          workerId: WORKER_ID,
         }),
     ).to.throw("batchSize: 0 is not a positive whole number");
   });

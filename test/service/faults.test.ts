@@ -1,6 +1,9 @@
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { ZeroHash } from "ethers";
+import { BESU_LOCAL, FileLedgerAdapter, requestFromEvent, requestHash, workerIdOf } from "../../src";
 import { startFlakyProxy } from "../helpers/flaky-proxy";
 import { ACCOUNTS, startWorld, stopProcess, until, waiting, type World } from "./fixture";
 
@@ -98,11 +101,7 @@ describe("the issuer service under faults", function () {
     const first = await world.startProcess(configFile, "sigterm-1");
     await until("a first batch is mined", () => logged("sigterm-1", "batch mined"));
     const code = await stopProcess(first, "SIGTERM");
-    expect([
-      code,
-      logged("sigterm-1", "stopped"),
-      existsSync(path.join(config.stateDir, "worker.lock")),
-    ]).to.deep.equal([0, true, false]);
+    expect([code, logged("sigterm-1", "stopped")]).to.deep.equal([0, true]);
     await world.startProcess(configFile, "sigterm-2");
     await until("the file is settled", () => world.result(inbox, file.name) !== undefined, 120_000);
     await expectSettledOnce(file.ids, inbox);
@@ -160,6 +159,100 @@ describe("the issuer service under faults", function () {
     } finally {
       await proxy.close();
     }
+  });
+
+  it("restarts at once after kill -9 inside a PID namespace, where it is process 1 again (the lock is the kernel's)", async function () {
+    // The fault: the lock named process 1; the restarted service, process 1 again, took it for a live
+    // holder and refused to start, for ever.
+    const config = world.config("pidns");
+    const inbox = path.join(config.stateDir, "inbox");
+    const configFile = await world.configFile(config);
+    const namespace = ["unshare", "--pid", "--fork", "--"];
+    const first = await world.startProcess(configFile, "pidns-1", world.env, namespace);
+    await until("it is running", () => logged("pidns-1", "status server listening"));
+    const holder = readFileSync(path.join(config.stateDir, "worker.lock"), "utf8");
+    await stopProcess(first, "SIGKILL");
+    for (let i = 0; i < 2; i++) await world.redeem(ACCOUNTS.globex, 1);
+    const second = await world.startProcess(configFile, "pidns-2", world.env, namespace);
+    await world.allRequestsClosed();
+    expect([
+      holder.includes("process 1 on"),
+      second.exitCode,
+      logged("pidns-2", "status server listening"),
+    ]).to.deep.equal([true, null, true]);
+    await expectSettledOnce([], inbox);
+  });
+
+  it("ends with a fatal line and exit 1 when its worker lock is lost, for its supervisor to restart it", async function () {
+    const config = world.config("lostlock");
+    const service = await world.startProcess(await world.configFile(config), "lostlock");
+    await until("it is running", () => logged("lostlock", "status server listening"));
+    const exited = new Promise<number | null>((resolve) => service.once("exit", (code) => resolve(code)));
+    const lockFile = path.join(config.stateDir, "worker.lock");
+    execFileSync("pkill", [
+      "-KILL",
+      "-f",
+      `flock --exclusive --nonblock --conflict-exit-code 75 ${lockFile}`,
+    ]);
+    expect([
+      await exited,
+      logOf("lostlock").includes('"level":"fatal"'),
+      logOf("lostlock").includes("worker lock lost"),
+    ]).to.deep.equal([1, true, true]);
+  });
+
+  it("delivers each request once when two services with state of their own run workers on one gateway", async function () {
+    // The fault: two replicas with their own volumes (so their own ledgers) delivered 5 of 30 requests twice.
+    const a = world.config("replica-a");
+    const b = world.config("replica-b");
+    await world.startProcess(await world.configFile(a), "replica-a");
+    await world.startProcess(await world.configFile(b), "replica-b");
+    await until(
+      "both workers are running",
+      () => logged("replica-a", "status server listening") && logged("replica-b", "status server listening"),
+    );
+    await Promise.all([world.redeemMany(ACCOUNTS.acme, 15), world.redeemMany(ACCOUNTS.globex, 15)]);
+    await world.allRequestsClosed();
+    const deliveries = [...world.ledger(a.stateDir), ...world.ledger(b.stateDir)];
+    expect(deliveries.length).to.be.greaterThan(0);
+    await expectSettledOnce([], path.join(a.stateDir, "inbox"));
+  });
+
+  it("records a delivery whose request was cancelled while the service was down as unpaid: log, metric and file", async function () {
+    // The fault: delivered, crashed before the confirmation, down past the acceptance window; the owner
+    // cancelled and was refunded; the restarted worker dropped the request without a word.
+    const config = world.config("unpaid");
+    const configFile = await world.configFile(config);
+    const first = await world.startProcess(configFile, "unpaid-1");
+    await until("it is running", () => logged("unpaid-1", "status server listening"));
+    await stopProcess(first, "SIGTERM");
+    // What the crash left: the request accepted under this service's worker id, and its delivery in the ledger.
+    const workerId = workerIdOf(readFileSync(path.join(config.stateDir, "worker-id"), "utf8").trim());
+    const id = await world.redeem(ACCOUNTS.acme, 1);
+    const [requested] = await world.gateway.queryFilter(world.gateway.filters.RedemptionRequested(id));
+    const { request } = requestFromEvent(requested);
+    await (await world.gateway.connect(world.wallet(ACCOUNTS.fulfiller)).accept([request], workerId)).wait();
+    const adapter = new FileLedgerAdapter(path.join(config.stateDir, "ledger.jsonl"), new Set([1n]));
+    await adapter.fulfil(request, {
+      redemptionKey: `${BESU_LOCAL.chainId}:${world.deployment.contracts.RedemptionGateway.toLowerCase()}:${id}`,
+      requestHash: requestHash(request),
+      deliveryRef: ZeroHash,
+    });
+    await world.provider.send("evm_increaseTime", [4 * 86_400]);
+    await (await world.gateway.connect(world.wallet(ACCOUNTS.acme)).cancel(request)).wait();
+    await world.startProcess(configFile, "unpaid-2");
+    const metrics = `${world.statusUrl(configFile)}/metrics`;
+    await until("the unpaid delivery is counted", async () =>
+      /^zon_unpaid_deliveries_total 1$/m.test(await (await fetch(metrics)).text()),
+    );
+    const recorded = readFileSync(path.join(config.stateDir, "unpaid.jsonl"), "utf8").trim().split("\n");
+    const endings = await world.requestEndings();
+    expect([
+      endings.get(id),
+      recorded.length,
+      JSON.parse(recorded[0]).requestId,
+      logOf("unpaid-2").includes('"level":"error","msg":"a delivery ended unpaid'),
+    ]).to.deep.equal([["RedemptionCancelled"], 1, id.toString(), true]);
   });
 
   it("claims each attestation once when two relayers run on one inbox by mistake", async function () {

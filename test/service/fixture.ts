@@ -34,7 +34,7 @@ const ONE_ZON = 10n ** 18n;
 const account = (index: number) =>
   HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
 /** Test accounts as deploy/parameters/besuLocal.json gives them roles, and two businesses. */
-export const ACCOUNTS = { policyOfficer: 3, compliance: 2, acme: 11, globex: 12 } as const;
+export const ACCOUNTS = { policyOfficer: 3, compliance: 2, fulfiller: 7, acme: 11, globex: 12 } as const;
 
 /** The same key material `npm run issuer` uses on a local chain (deploy/issuer/besuLocal.json). */
 function localConfig(): Pick<IssuerConfig, "keys" | "localAccounts"> {
@@ -211,6 +211,20 @@ export async function startWorld() {
       return event!.args.id as bigint;
     },
 
+    /** A business redeems `count` single cloud credits at once (one approval, the redemptions sent together). */
+    async redeemMany(business: number, count: number): Promise<void> {
+      const owner = wallet(business);
+      const amount = 10n * ONE_ZON;
+      await (
+        await token.connect(owner).approve(deployment.contracts.RedemptionGateway, amount * BigInt(count))
+      ).wait();
+      let nonce = await provider.getTransactionCount(owner.address, "pending");
+      const sent = [];
+      for (let i = 0; i < count; i++)
+        sent.push(await gateway.connect(owner).redeem(CREDIT_SKU, 1, amount, ZeroHash, { nonce: nonce++ }));
+      await Promise.all(sent.map((tx) => tx.wait()));
+    },
+
     /** How each request ended on chain: the names of its closing events (one each, when all is well). */
     async requestEndings(): Promise<Map<bigint, string[]>> {
       const endings = new Map<bigint, string[]>();
@@ -248,24 +262,25 @@ export async function startWorld() {
         .map((line) => JSON.parse(line) as LedgerEntry);
     },
 
-    /** Starts `npm run issuer`'s program as its own process (group), output to `dir/<name>.log`. */
+    /**
+     * Starts `npm run issuer`'s program as its own process (group), output to `dir/<name>.log`; `wrapper`
+     * runs it under another command (`unshare --pid --fork`: as process 1 of a PID namespace).
+     */
     async startProcess(
       configFile: string,
       name: string,
       env: NodeJS.ProcessEnv = baseEnv,
+      wrapper: string[] = [],
     ): Promise<ChildProcess> {
       const log = path.join(dir, `${name}.log`);
       const out = openSync(log, "a");
-      const child = spawn(
-        process.execPath,
-        [path.join(ROOT, "bin", "zon-issuer.js"), "--config", configFile],
-        {
-          cwd: ROOT,
-          env,
-          stdio: ["ignore", out, out],
-          detached: true,
-        },
-      );
+      const command = [process.execPath, path.join(ROOT, "bin", "zon-issuer.js"), "--config", configFile];
+      const child = spawn([...wrapper, ...command][0], [...wrapper, ...command].slice(1), {
+        cwd: ROOT,
+        env,
+        stdio: ["ignore", out, out],
+        detached: true,
+      });
       processes.push(child);
       child.once("exit", killOnExit(child.pid!));
       // A service that dies by itself fails its test only by a timeout, and the test directory (with the

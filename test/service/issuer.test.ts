@@ -5,6 +5,7 @@ import { HDNodeWallet } from "ethers";
 import { TEST_MNEMONIC } from "../../src";
 import path from "node:path";
 import { IssuerService, loadIssuerConfig, type IssuerConfig } from "../../src/service/issuer";
+import { takeLock } from "../../src/service/lock";
 import { ACCOUNTS, RATES, startWorld, until, waiting, type World } from "./fixture";
 
 /*
@@ -166,7 +167,7 @@ describe("the issuer service", function () {
       let refusal = "";
       await start(world.config("main")).catch((error: Error) => (refusal = error.message));
       expect(refusal).to.contain(
-        `another issuer service (process ${process.pid}) runs the fulfilment worker`,
+        `another process holds this lock (the issuer service's fulfilment worker, process ${process.pid} on `,
       );
     });
 
@@ -177,7 +178,9 @@ describe("the issuer service", function () {
         () => true,
         () => false,
       );
-      expect([reached, existsSync(path.join(config.stateDir, "worker.lock"))]).to.deep.equal([false, false]);
+      const lock = await takeLock(path.join(config.stateDir, "worker.lock"), "the test");
+      await lock.release();
+      expect(reached).to.equal(false);
     });
   });
 

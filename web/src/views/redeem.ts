@@ -1,6 +1,6 @@
 import { cancelRedemptionCalls, deliveryRefHash, redeemCalls } from "../../../src/actions";
 import { formatZon } from "../../../src/amounts";
-import { describeReasonCode } from "../../../src/fulfilment/worker";
+import { describeReasonCode } from "../../../src/fulfilment/reasons";
 import { signPermit } from "../../../src/permit";
 import { requestFromEvent, SKU_KINDS } from "../../../src/redemption";
 import type { EventLog } from "ethers";
