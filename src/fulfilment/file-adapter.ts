@@ -3,8 +3,13 @@ import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { id as keccakOfText, type EventLog } from "ethers";
 import type { RedemptionGateway } from "../../typechain-types";
 import { queryInChunks, type LogRange } from "../events";
-import type { RedemptionRequest } from "../redemption";
-import type { FulfilmentAdapter, FulfilmentContext, FulfilmentOutcome } from "./worker";
+import { requestFromEvent, type RedemptionRequest } from "../redemption";
+import {
+  requestHash,
+  type FulfilmentAdapter,
+  type FulfilmentContext,
+  type FulfilmentOutcome,
+} from "./worker";
 
 /** One delivery in the ledger: a JSON line. */
 export interface LedgerEntry {
@@ -142,6 +147,11 @@ export async function unpaidDeliveries(
   const prefix = `${chainId}:${(await gateway.getAddress()).toLowerCase()}:`;
   const mine = entries.filter((e) => e.redemptionKey.startsWith(prefix));
   if (mine.length === 0) return [];
+  // The request each id names on this chain: a ledger entry for another request under the same key (a
+  // reorganisation, a gateway redeployed at the same address on a reset chain) is not this one's delivery.
+  const hashes = new Map<bigint, string>();
+  for (const log of await queryInChunks(gateway, gateway.filters.RedemptionRequested(), range))
+    hashes.set((log as EventLog).args.id as bigint, requestHash(requestFromEvent(log).request));
   const endings = new Map<bigint, Omit<UnpaidLedgerEntry, "entry" | "id"> | "paid">();
   for (const log of await queryInChunks(gateway, gateway.filters.RedemptionFulfilled(), range))
     endings.set((log as EventLog).args.id as bigint, "paid");
@@ -159,6 +169,7 @@ export async function unpaidDeliveries(
   for (const entry of mine) {
     const id = BigInt(entry.redemptionKey.slice(prefix.length));
     const ending = endings.get(id);
+    if (hashes.get(id) !== entry.requestHash) continue;
     if (ending !== undefined && ending !== "paid") unpaid.push({ entry, id, ...ending });
   }
   return unpaid;

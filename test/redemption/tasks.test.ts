@@ -132,7 +132,8 @@ describe("redemption tasks", function () {
   });
 
   it("lists a delivery whose request its owner cancelled as unpaid, from the ledger and the chain", async function () {
-    const { gateway, gatewayAddress, alice, fulfiller, ledger, requestOf } = await loadFixture(taskFixture);
+    const { gateway, gatewayAddress, alice, fulfiller, requestOf } = await loadFixture(taskFixture);
+    const ledger = path.join(await mkdtemp(path.join(os.tmpdir(), "zon-unpaid-")), "ledger.jsonl");
     await gateway.connect(alice).redeem(CREDIT, 1, 10n * ONE_ZON, ZeroHash);
     const request = await requestOf(0);
     await gateway.connect(fulfiller).accept([request], WORKER_ID);

@@ -82,6 +82,26 @@ async function recoveredFixture() {
   return f;
 }
 
+/** A second agreement (1), acme buying from globex with initech as its arbiter. */
+async function arbitratedFixture() {
+  const f = await suiteFixture();
+  const now = BigInt(await time.latest());
+  await f.escrow.connect(f.acme).createAndFund(
+    {
+      seller: f.globex.address,
+      arbiter: f.initech.address,
+      termsHash: keccakOfText("purchase order 8"),
+      deliveryDeadline: now + 30n * DAY,
+      reviewWindow: Number(DAY),
+      acceptDeadline: now + 7n * DAY,
+      arbitrationWindow: Number(DAY),
+      fallbackBuyerBps: 5_000,
+    },
+    [ZON("5")],
+  );
+  return f;
+}
+
 describe("ZonCoin custodians: enforcement never reaches into the suite's books", function () {
   it("marks the gateway, the escrow, the distributor and the token itself as custodians at deployment", async function () {
     const f = await loadFixture(suiteFixture);
@@ -367,6 +387,31 @@ describe("B2BEscrow settlement of a recovered party's agreements", function () {
     await expect(f.escrow.replaceRecoveredParties(0))
       .to.be.revertedWithCustomError(f.escrow, "InvalidReplacement")
       .withArgs(0n, f.acme.address, f.globex.address);
+  });
+
+  it("moves a recovered arbiter's role to its replacement", async function () {
+    const f = await loadFixture(arbitratedFixture);
+    await f.token.connect(f.recoveryOfficer).recoverWallet(f.initech.address, f.thief.address, CASE);
+    await expect(f.escrow.replaceRecoveredParties(1))
+      .to.emit(f.escrow, "PartyReplaced")
+      .withArgs(1n, f.initech.address, f.thief.address, CASE);
+    expect((await f.escrow.agreement(1)).arbiter).to.equal(f.thief.address);
+  });
+
+  it("refuses a seller's replacement that is the buyer with InvalidReplacement", async function () {
+    const f = await loadFixture(suiteFixture);
+    await f.token.connect(f.recoveryOfficer).recoverWallet(f.globex.address, f.acme.address, CASE);
+    await expect(f.escrow.replaceRecoveredParties(0))
+      .to.be.revertedWithCustomError(f.escrow, "InvalidReplacement")
+      .withArgs(0n, f.globex.address, f.acme.address);
+  });
+
+  it("refuses an arbiter's replacement that is a party with InvalidReplacement", async function () {
+    const f = await loadFixture(arbitratedFixture);
+    await f.token.connect(f.recoveryOfficer).recoverWallet(f.initech.address, f.globex.address, CASE);
+    await expect(f.escrow.replaceRecoveredParties(1))
+      .to.be.revertedWithCustomError(f.escrow, "InvalidReplacement")
+      .withArgs(1n, f.initech.address, f.globex.address);
   });
 
   it("refuses an unknown agreement with UnknownAgreement", async function () {
