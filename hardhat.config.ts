@@ -1,5 +1,8 @@
 import { subtask, vars } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import {
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_TEST_GET_TEST_FILES,
+} from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import type { SolcBuild } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
@@ -40,6 +43,15 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     compilerPath: require.resolve("solc/soljson.js"),
     isSolcJs: true,
   };
+});
+
+// The fault suites (the issuer service as its own process, under faults, on chains of their own) take
+// minutes: `npm run faults` runs them, and CI runs it; a plain `npm test` leaves them out. Named on the
+// command line, any test file runs.
+const FAULT_SUITES = /[\\/]test[\\/]service[\\/]faults[^\\/]*\.test\.ts$/;
+subtask(TASK_TEST_GET_TEST_FILES).setAction(async (args: { testFiles: string[] }, _hre, runSuper) => {
+  const files = (await runSuper(args)) as string[];
+  return args.testFiles.length > 0 ? files : files.filter((file) => !FAULT_SUITES.test(file));
 });
 
 const config: HardhatUserConfig = {

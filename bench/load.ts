@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, openSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, openSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -139,6 +139,74 @@ async function setUp(chain: LocalChain, dir: string, fundZon: bigint) {
   return { deployment, provider, distributor, gateway, bulk };
 }
 
+// ----------------------------------------------------------------------------------- the service
+
+/** The issuer service as `npm run issuer` runs it, on `chain`, with its state under `dir/issuer`. */
+async function startService(chain: LocalChain, dir: string, relayer: Partial<IssuerConfig["relayer"]> = {}) {
+  const local = JSON.parse(
+    readFileSync(path.join(ROOT, "deploy", "issuer", "besuLocal.json"), "utf8"),
+  ) as IssuerConfig;
+  const stateDir = path.join(dir, "issuer");
+  const config: IssuerConfig = {
+    ...local,
+    rpcUrl: chain.url,
+    stateDir,
+    status: { host: "127.0.0.1", port: await freePort() },
+    relayer: {
+      ...local.relayer,
+      batchSize: 100,
+      maxBatchesInFlight: 32,
+      intervalMs: 100,
+      rebroadcastAfterSeconds: 5,
+      ...relayer,
+    },
+    worker: { ...local.worker, intervalMs: 500, batchSize: 200 },
+  };
+  const configFile = path.join(dir, "issuer.json");
+  await writeFile(configFile, JSON.stringify(config));
+  const log = path.join(dir, "issuer.log");
+  const service = spawn(process.execPath, [path.join(ROOT, "bin", "zon-issuer.js"), "--config", configFile], {
+    cwd: ROOT,
+    env: { ...process.env, ZON_DEPLOYMENTS_DIR: dir, ZON_RPC_URL: "" },
+    stdio: ["ignore", openSync(log, "a"), openSync(log, "a")],
+    detached: true,
+  });
+  service.once("exit", killOnExit(service.pid!));
+  await until(
+    "the service is up",
+    () => existsSync(log) && readFileSync(log, "utf8").includes("status server listening"),
+    60_000,
+  );
+  return {
+    service,
+    inbox: path.join(stateDir, "inbox"),
+    log,
+    status: `http://127.0.0.1:${config.status.port}`,
+  };
+}
+
+/** Stops a service started by `startService` (its whole process group) and waits for it. */
+async function stopService(service: ChildProcess | undefined): Promise<void> {
+  if (!service?.pid || service.exitCode !== null) return;
+  const exited = new Promise((resolve) => service.once("exit", resolve));
+  process.kill(-service.pid, "SIGTERM");
+  await exited;
+}
+
+/** CPU seconds a process has used so far, all its threads (user + system, from /proc). */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/** The most memory a process has held resident (VmHWM), in MiB. */
+function peakRssMiBOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Math.round(Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)![1]) / 1024);
+}
+
 // ------------------------------------------------------------------------------- claims under load
 
 async function claimsUnderLoad(
@@ -157,42 +225,12 @@ async function claimsUnderLoad(
     // A redemption a second, not waited for: its nonces are counted here, since two sent before the first
     // reaches the node's pool would take the same one (the same transaction twice: "already imported").
     const bulk = setup.bulk.connect(new NonceManager(account(FUNDER).connect(rpc)));
-    const local = JSON.parse(
-      readFileSync(path.join(ROOT, "deploy", "issuer", "besuLocal.json"), "utf8"),
-    ) as IssuerConfig;
-    const stateDir = path.join(dir, "issuer");
-    const inbox = path.join(stateDir, "inbox");
-    const config: IssuerConfig = {
-      ...local,
-      rpcUrl: chain.url,
-      stateDir,
-      status: { host: "127.0.0.1", port: await freePort() },
-      relayer: {
-        ...local.relayer,
-        batchSize: 100,
-        maxBatchesInFlight: 32,
-        intervalMs: 100,
-        rebroadcastAfterSeconds: 5,
-      },
-      worker: { ...local.worker, intervalMs: 500, batchSize: 200 },
-    };
-    const configFile = path.join(dir, "issuer.json");
-    await writeFile(configFile, JSON.stringify(config));
-    const log = path.join(dir, "issuer.log");
-    service = spawn(process.execPath, [path.join(ROOT, "bin", "zon-issuer.js"), "--config", configFile], {
-      cwd: ROOT,
-      env: { ...process.env, ZON_DEPLOYMENTS_DIR: dir, ZON_RPC_URL: "" },
-      stdio: ["ignore", openSync(log, "a"), openSync(log, "a")],
-      detached: true,
-    });
-    service.once("exit", killOnExit(service.pid!));
-    await until(
-      "the service is up",
-      () => existsSync(log) && readFileSync(log, "utf8").includes("status server listening"),
-      60_000,
-    );
+    const started = await startService(chain, dir);
+    service = started.service;
+    const { inbox } = started;
 
     const startBlock = await rpc.getBlockNumber();
+    const cpuBefore = cpuSecondsOf(service.pid!);
     const owners = Array.from(
       { length: CUSTOMERS },
       (_, i) =>
@@ -237,6 +275,7 @@ async function claimsUnderLoad(
       300_000,
     );
     const endBlock = await rpc.getBlockNumber();
+    const cpu = cpuSecondsOf(service.pid!) - cpuBefore;
 
     const latencies: number[] = [];
     for (const [name, at] of dropped) {
@@ -288,13 +327,103 @@ async function claimsUnderLoad(
       "load.inboxToChainP50Seconds": seconds(percentile(latencies, 50) * 1000),
       "load.inboxToChainP99Seconds": seconds(percentile(latencies, 99) * 1000),
       "load.gasPerBlock": Math.round(gas / blocks.length),
+      // The service's own CPU (all its threads), over the run, per claim: what a claim costs the issuer.
+      "load.serviceCpuMsPerClaim": Math.round((cpu / claims) * 1_000_000) / 1000,
     };
   } finally {
-    if (service?.pid && service.exitCode === null) {
-      const exited = new Promise((resolve) => service!.once("exit", resolve));
-      process.kill(-service.pid, "SIGTERM");
-      await exited;
+    await stopService(service);
+    provider?.destroy();
+    await chain.stop();
+    await removeDeployJournal(chain);
+  }
+}
+
+// ------------------------------------------------------------------------------------ a large file
+
+/**
+ * A billing export of `megabytes` MiB (200 MiB: 1.47 M rows) dropped whole into the inbox, then a 100-row
+ * file once the large one's first claim is on chain. Measured: when the first claim of the large file
+ * lands, how long the small file takes from its drop to its result, the service's peak resident memory
+ * (VmHWM) over the run, and how long `/healthz` said 503. The run stops once the small file is settled and
+ * the large one has been claimed for 30 s more (it is not waited for: at 1,200 claims a second it would take
+ * 20 minutes).
+ */
+async function largeFile(dir: string, megabytes: number): Promise<Record<string, number>> {
+  const chain = await startLocalChain();
+  let service: ChildProcess | undefined;
+  let provider: JsonRpcProvider | undefined;
+  try {
+    provider = (await setUp(chain, dir, 100n)).provider;
+    const started = await startService(chain, dir);
+    service = started.service;
+    const { inbox, status } = started;
+    const customers = Array.from({ length: CUSTOMERS }, (_, i) => ({
+      owner:
+        "0x" + keccak256(AbiCoder.defaultAbiCoder().encode(["string", "uint256"], ["large", i])).slice(26),
+      id: keccak256(toUtf8Bytes(`large-${i}`)),
+    }));
+    const hidden = path.join(inbox, ".large.csv");
+    const out = createWriteStream(hidden);
+    let bytes = 0;
+    let rows = 0;
+    const write = (text: string) =>
+      new Promise<void>((resolve) => (out.write(text) ? resolve() : out.once("drain", () => resolve())));
+    await write("beneficiary,customerId,period,category,usageCents,id\n");
+    while (bytes < megabytes * 1024 * 1024) {
+      const lines: string[] = [];
+      for (let i = 0; i < 10_000; i++, rows++) {
+        const c = customers[rows % CUSTOMERS];
+        lines.push(`${c.owner},${c.id},${PERIOD},compute,${1_000 + (rows % 5_000)},${20_000_000 + rows}`);
+      }
+      const chunk = lines.join("\n") + "\n";
+      bytes += Buffer.byteLength(chunk);
+      await write(chunk);
     }
+    await new Promise<void>((resolve) => out.end(() => resolve()));
+    process.stdout.write(`bench:load: a ${Math.round(bytes / 1024 / 1024)} MiB usage file of ${rows} rows\n`);
+    let unhealthy = 0;
+    const watch = setInterval(() => {
+      fetch(`${status}/healthz`).then(
+        (answer) => void (answer.status !== 200 && unhealthy++),
+        () => unhealthy++,
+      );
+    }, 500);
+    try {
+      const droppedAt = Date.now();
+      await rename(hidden, path.join(inbox, "large.csv"));
+      const claims = async () =>
+        Number(/^zon_claims_total (\S+)$/m.exec(await (await fetch(`${status}/metrics`)).text())?.[1] ?? 0);
+      await until("the large file's first claim", async () => (await claims()) > 0, 300_000);
+      const firstClaim = Date.now() - droppedAt;
+      const small = ["beneficiary,customerId,period,category,usageCents,id"];
+      for (let i = 0; i < 100; i++)
+        small.push(`${customers[i].owner},${customers[i].id},${PERIOD},compute,1000,${19_000_000 + i}`);
+      await writeFile(path.join(inbox, ".small.csv"), small.join("\n") + "\n");
+      const smallAt = Date.now();
+      await rename(path.join(inbox, ".small.csv"), path.join(inbox, "small.csv"));
+      await until(
+        "the small file is settled",
+        () => existsSync(path.join(inbox, "done", "small.csv.result.json")),
+        300_000,
+      );
+      const smallSeconds = (Date.now() - smallAt) / 1000;
+      const claimedThen = await claims();
+      await new Promise((resolve) => setTimeout(resolve, 30_000));
+      const claimedAfter = await claims();
+      return {
+        "load.largeFileMiB": Math.round(bytes / 1024 / 1024),
+        "load.largeFileRows": rows,
+        "load.largeFileFirstClaimSeconds": seconds(firstClaim),
+        "load.largeFileSmallFileSeconds": Math.round(smallSeconds * 1000) / 1000,
+        "load.largeFileClaimsPerSecond": Math.round((claimedAfter - claimedThen) / 30),
+        "load.largeFilePeakRssMiB": peakRssMiBOf(service.pid!),
+        "load.largeFileUnhealthySeconds": unhealthy / 2,
+      };
+    } finally {
+      clearInterval(watch);
+    }
+  } finally {
+    await stopService(service);
     provider?.destroy();
     await chain.stop();
     await removeDeployJournal(chain);
@@ -519,6 +648,7 @@ async function main(): Promise<void> {
   try {
     const load = {
       ...(await claimsUnderLoad(path.join(dir, "claims"), durationSeconds, rate)),
+      ...(await largeFile(path.join(dir, "large"), option("--large-mib", 200))),
       ...(await workerAgainstHistory(path.join(dir, "history"), option("--history", 100_000))),
     };
     const results = JSON.parse(await readFile(file, "utf8")) as BenchResults;

@@ -138,12 +138,22 @@ function jsonRow(file: string, row: number, line: string): RawRow {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new UsageFileError(file, row, "row", "a JSON line must be an object");
   }
-  for (const name of Object.keys(value)) {
+  for (const [name, cell] of Object.entries(value)) {
     if (!KNOWN_FIELDS.includes(name)) {
       throw new UsageFileError(file, row, name, `unknown field (known: ${KNOWN_FIELDS.join(", ")})`);
     }
+    // Every value a text or a number: anything else (an object, a list, true) is refused by name, before
+    // anything converts it (an object whose toString is not a function throws on conversion).
+    if (typeof cell !== "string" && typeof cell !== "number" && cell !== null)
+      throw new UsageFileError(file, row, name, `is ${describeJsonValue(cell)}, not a text or a number`);
   }
   return value as RawRow;
+}
+
+function describeJsonValue(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  return `${JSON.stringify(value)} (a ${typeof value})`;
 }
 
 /** Validates one raw row (strings from CSV, strings or numbers from JSON). */
@@ -152,7 +162,8 @@ export function parseUsageRow(file: string, row: number, raw: RawRow): UsageReco
     throw new UsageFileError(file, row, field, `${JSON.stringify(raw[field])} ${message}`);
   };
   for (const name of USAGE_REQUIRED_FIELDS) {
-    if (raw[name] === undefined || raw[name] === "") throw new UsageFileError(file, row, name, "missing");
+    if (raw[name] === undefined || raw[name] === "" || raw[name] === null)
+      throw new UsageFileError(file, row, name, "missing");
   }
   const beneficiary = String(raw.beneficiary);
   if (!HEX_ADDRESS.test(beneficiary)) fail("beneficiary", "is not an address");
@@ -187,11 +198,11 @@ export function parseUsageRow(file: string, row: number, raw: RawRow): UsageReco
     category,
     usageCents,
   };
-  if (raw.id !== undefined && raw.id !== "") {
+  if (raw.id !== undefined && raw.id !== "" && raw.id !== null) {
     record.id = wholeNumber(raw.id) ?? fail("id", "is not a whole number");
     if (record.id > UINT64_MAX) fail("id", "is above 2^64 - 1");
   }
-  if (raw.deadline !== undefined && raw.deadline !== "") {
+  if (raw.deadline !== undefined && raw.deadline !== "" && raw.deadline !== null) {
     record.deadline = wholeNumber(raw.deadline) ?? fail("deadline", "is not a whole number of Unix seconds");
     if (record.deadline > UINT64_MAX) fail("deadline", "is above 2^64 - 1");
   }

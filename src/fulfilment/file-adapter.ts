@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { id as keccakOfText, type EventLog } from "ethers";
 import type { RedemptionGateway } from "../../typechain-types";
 import { queryInChunks, type LogRange } from "../events";
@@ -37,6 +37,8 @@ export const FILE_ADAPTER_REASONS = { skuNotDeliverable: 1 } as const;
 export class FileLedgerAdapter implements FulfilmentAdapter {
   private readonly entries = new Map<string, LedgerEntry>();
   private readonly byKey = new Map<string, LedgerEntry>();
+  /** Why the last write of the ledger failed, until one succeeds (a full disk, a read-only volume). */
+  writeError?: string;
 
   /**
    * @param ledgerFile The JSON-lines ledger (created if missing).
@@ -49,8 +51,18 @@ export class FileLedgerAdapter implements FulfilmentAdapter {
     private readonly warn: (message: string) => void = () => undefined,
   ) {
     if (existsSync(ledgerFile)) {
-      readFileSync(ledgerFile, "utf8")
-        .split("\n")
+      const text = readFileSync(ledgerFile, "utf8");
+      const lines = text.split("\n");
+      // A last line without its end was torn by a crash or a full disk in the middle of its write: the
+      // delivery it began was never answered as made, so it is not one (the request is delivered again).
+      const torn = !text.endsWith("\n") && lines.at(-1) !== "" ? lines.pop() : undefined;
+      if (torn !== undefined) {
+        this.warn(
+          `${ledgerFile}: its last line was cut off (${torn.length} characters); it is left out and rewritten`,
+        );
+        writeFileSync(ledgerFile, lines.join("\n"), { flush: true });
+      }
+      lines
         .filter((line) => line.trim() !== "")
         .forEach((line, i) => {
           let entry: LedgerEntry;
@@ -97,7 +109,21 @@ export class FileLedgerAdapter implements FulfilmentAdapter {
         code: `ZON-${randomBytes(6).toString("hex").toUpperCase()}`,
         deliveryRef: context.deliveryRef,
       };
-      appendFileSync(this.ledgerFile, JSON.stringify(entry) + "\n", { flush: true });
+      const before = existsSync(this.ledgerFile) ? statSync(this.ledgerFile).size : 0;
+      try {
+        appendFileSync(this.ledgerFile, JSON.stringify(entry) + "\n", { flush: true });
+        this.writeError = undefined;
+      } catch (error) {
+        // Not written is not delivered: the worker tries again later (its adapter threw). What part of the
+        // line made it to the disk is cut off again, so that the next line starts on a line of its own.
+        this.writeError = `cannot write ${this.ledgerFile}: ${(error as Error).message}`;
+        try {
+          truncateSync(this.ledgerFile, before);
+        } catch {
+          // the next start leaves a torn last line out
+        }
+        throw error;
+      }
       this.remember(entry);
     }
     return { delivered: true, receiptHash: receiptHashOf(entry) };

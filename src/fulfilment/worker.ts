@@ -539,6 +539,7 @@ export class FulfilmentWorker {
     accepted: string;
     ownerReplaced: string;
     fulfilled: string;
+    rejected: string;
     cancelled: string;
     closing: Set<string>;
   };
@@ -550,6 +551,7 @@ export class FulfilmentWorker {
       accepted: i.getEvent("RedemptionAccepted").topicHash,
       ownerReplaced: i.getEvent("RequestOwnerReplaced").topicHash,
       fulfilled: i.getEvent("RedemptionFulfilled").topicHash,
+      rejected: i.getEvent("RedemptionRejected").topicHash,
       cancelled: i.getEvent("RedemptionCancelled").topicHash,
       closing: new Set(
         [...CLOSING_EVENTS].map((name) => i.getEvent(name as "RedemptionFulfilled").topicHash),
@@ -614,13 +616,26 @@ export class FulfilmentWorker {
       if (!reverted) await this.backoff(attempt);
       const still = await this.stillPending(step, items);
       if (!reverted || still.length < items.length) {
-        this.log(
-          `${step} batch failed (${message}); ${items.length - still.length} request(s) closed meanwhile`,
+        // What is no longer pending may be this very batch, landed although its answer was lost: counted
+        // as done when the chain's event says so.
+        const landed = await this.landedMeanwhile(
+          step,
+          items.filter((i) => !still.includes(i)),
         );
-        return this.sendIsolating(step, still, report, reverted ? 1 : attempt + 1);
+        this.log(
+          `${step} batch failed (${message}); ${items.length - still.length} request(s) closed meanwhile` +
+            (landed.length > 0 ? `, ${landed.length} by this ${step} itself` : ""),
+        );
+        return [...landed, ...(await this.sendIsolating(step, still, report, reverted ? 1 : attempt + 1))];
       }
       if (items.length === 1) {
-        this.log(`request ${items[0].request.id}: ${step} refused by the chain (${message}); left open`);
+        const what =
+          step === "confirm"
+            ? "its delivery is kept, and confirmed when the chain takes it"
+            : step === "reject"
+              ? "it stays open, and is rejected again later"
+              : "it stays unaccepted, and is accepted again later";
+        this.log(`request ${items[0].request.id}: ${step} refused by the chain (${message}); ${what}`);
         report.failed.push({ id: items[0].request.id, step, error: message });
         return [];
       }
@@ -673,6 +688,31 @@ export class FulfilmentWorker {
       attempts: this.rpcAttempts,
       backoff: this.backoff,
     });
+  }
+
+  /**
+   * Of `items` no longer pending after a fault, those this worker's `step` itself settled: the gateway's
+   * event for each (a fulfilment or rejection; an acceptance naming this worker) in the recent blocks.
+   */
+  private async landedMeanwhile(step: Step, items: Item[]): Promise<bigint[]> {
+    if (items.length === 0) return [];
+    const { gateway } = this.options;
+    const topics = this.topics();
+    const topic =
+      step === "confirm" ? topics.fulfilled : step === "reject" ? topics.rejected : topics.accepted;
+    const head = await this.rpc("eth_blockNumber", () => gateway.runner!.provider!.getBlockNumber());
+    const from = Math.max(this.options.fromBlock, this.cursor - this.options.confirmations - 64);
+    const ids = new Set(items.map((i) => i.request.id));
+    const address = await gateway.getAddress();
+    const logs = await this.rpc("eth_getLogs", () => this.rawLogs(address, from, head));
+    return logs
+      .filter(
+        (log) =>
+          log.topics[0] === topic &&
+          ids.has(BigInt(log.topics[1])) &&
+          (step !== "accept" || `0x${log.data.slice(66, 130)}`.toLowerCase() === this.workerId),
+      )
+      .map((log) => BigInt(log.topics[1]));
   }
 
   /** The items of a failed batch that the step still applies to. */

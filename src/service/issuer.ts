@@ -1,10 +1,11 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import path from "node:path";
-import { computeAddress, HDNodeWallet, isError, JsonRpcProvider, Wallet } from "ethers";
+import { computeAddress, HDNodeWallet, isError, JsonRpcProvider, toQuantity, Wallet } from "ethers";
 import { RedemptionGateway__factory, RewardDistributor__factory } from "../../typechain-types";
 import { readDeployment } from "../deployments";
+import { DEFAULT_MAX_LOGS_RANGE } from "../events";
 import { describeError } from "../errors";
 import { FileLedgerAdapter } from "../fulfilment/file-adapter";
 import {
@@ -18,7 +19,8 @@ import { configLookup, namedKey } from "../keys";
 import { isLocalNode, TEST_MNEMONIC } from "../network";
 import { rewardDomain } from "../rewards";
 import { ROLES } from "../roles";
-import { Relayer, SKIP_REASON_NAMES } from "./relayer";
+import { redactUrl } from "./files";
+import { Relayer, SKIP_REASON_NAMES, type ClaimLog } from "./relayer";
 import { lockHolder, takeLock, type HeldLock } from "./lock";
 import { InThreadSigning, SigningPool } from "./signing-pool";
 import {
@@ -44,7 +46,12 @@ export interface IssuerConfig {
   inbox?: string;
   /** The loops this process runs (default both); one worker per fulfilment ledger. */
   loops?: Array<"relayer" | "worker">;
-  status: { host: string; port: number };
+  status: {
+    host: string;
+    port: number;
+    /** Unhealthy when a loop has seen no new block for this long (default 60 s; the chain has stopped). */
+    headStaleAfterSeconds?: number;
+  };
   /** Names of the signers: each key comes from `ZON_KEY_<NAME>` in the environment. */
   keys: { relayer: string; fulfiller: string; attestors: string[] };
   /** On a local development chain only: the test account index standing in for a name with no key set. */
@@ -60,6 +67,12 @@ export interface IssuerConfig {
     gasPriceWei: string;
     /** Threads that sign the attestations (1); 0 signs on the relayer's own thread. */
     signingThreads?: number;
+    /** A usage file is taken once its size and time have not changed for this long (default 2,000 ms). */
+    fileStableMs?: number;
+    /** Unhealthy when rows are pending and none has settled for this long (default 300 s). */
+    stallAfterSeconds?: number;
+    /** Rows of one file read and signed ahead of sending (default 20,000). */
+    windowRows?: number;
   };
   worker: {
     /**
@@ -128,6 +141,16 @@ export function loadIssuerConfig(file: string): IssuerConfig {
   const signingThreads = field(config, "relayer.signingThreads");
   if (signingThreads !== undefined && (!Number.isInteger(signingThreads) || (signingThreads as number) < 0))
     fail("relayer.signingThreads", "it must be a whole number of threads (0: the relayer's own)");
+  for (const name of [
+    "relayer.fileStableMs",
+    "relayer.stallAfterSeconds",
+    "relayer.windowRows",
+    "status.headStaleAfterSeconds",
+  ]) {
+    const value = field(config, name);
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1))
+      fail(name, "it must be a whole number, at least 1");
+  }
   const receiptTimeout = field(config, "worker.receiptTimeoutSeconds");
   if (receiptTimeout !== undefined && (!Number.isInteger(receiptTimeout) || (receiptTimeout as number) < 1))
     fail("worker.receiptTimeoutSeconds", "it must be a whole number of seconds, at least 1");
@@ -173,23 +196,61 @@ async function signerKey(
 }
 
 /**
- * A read the service needs before it starts, tried again on a node fault (not on an answer): a node that
- * is restarting, or a flaky link, delays the start by seconds instead of ending the process.
+ * A read the service needs before it starts, tried again on a node fault (not on an answer) for up to
+ * `withinMs`: a node that is restarting, or a flaky link, delays the start by a moment, and a node that is
+ * not there is said to be missing within seconds (the supervisor restarts the service).
  */
-async function startupRead<T>(read: () => Promise<T>, attempts = 8): Promise<T> {
+async function startupRead<T>(read: () => Promise<T>, withinMs = 3_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await read();
     } catch (error) {
       const answered = isError(error, "CALL_EXCEPTION") || isError(error, "BAD_DATA");
-      if (answered || attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
+      const wait = Math.min(1_000, 100 * 2 ** attempt);
+      if (answered || Date.now() + wait > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 }
 
 function runs(config: IssuerConfig, loop: "relayer" | "worker"): boolean {
   return config.loops === undefined || config.loops.includes(loop);
+}
+
+/** Refuses, naming it, a directory the service cannot write (a read-only volume, a wrong owner). */
+async function requireWritable(field: string, dir: string): Promise<void> {
+  const probe = path.join(dir, `.write-check-${process.pid}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, "");
+    await rm(probe, { force: true });
+  } catch (error) {
+    throw new Error(
+      `${field}: the service cannot write to ${dir} (${(error as NodeJS.ErrnoException).code ?? describeError(error)}); it keeps its inbox, ledger and records there, so it must be writable`,
+    );
+  }
+}
+
+/** `eth_getLogs` from `fromBlock` to the head, in chunks Besu accepts (`--rpc-max-logs-range`, 5,000). */
+async function logsInChunks(
+  provider: JsonRpcProvider,
+  filter: { address: string; topics: Array<string | string[] | null> },
+  fromBlock: number,
+): Promise<ClaimLog[]> {
+  const head = await provider.getBlockNumber();
+  const logs: ClaimLog[] = [];
+  for (let from = fromBlock; from <= head; from += DEFAULT_MAX_LOGS_RANGE)
+    logs.push(
+      ...((await provider.send("eth_getLogs", [
+        {
+          ...filter,
+          fromBlock: toQuantity(from),
+          toBlock: toQuantity(Math.min(head, from + DEFAULT_MAX_LOGS_RANGE - 1)),
+        },
+      ])) as ClaimLog[]),
+    );
+  return logs;
 }
 
 /**
@@ -213,7 +274,12 @@ async function lockWorker(stateDir: string): Promise<HeldLock> {
  * Deliveries that ended unpaid, kept in `<stateDir>/unpaid.jsonl` (one line each, written once) for the
  * operator, beside the ledger they come from; `redeem:unpaid` lists the same from the ledger and the chain.
  */
-function unpaidRecorder(stateDir: string, metrics: IssuerMetrics, log: Logger) {
+function unpaidRecorder(
+  stateDir: string,
+  metrics: IssuerMetrics,
+  log: Logger,
+  records: { writeError?: string },
+) {
   const file = path.join(stateDir, "unpaid.jsonl");
   const known = new Set(
     existsSync(file)
@@ -244,7 +310,14 @@ function unpaidRecorder(stateDir: string, metrics: IssuerMetrics, log: Logger) {
     known.add(fields.redemptionKey);
     metrics.unpaidDeliveries.inc();
     const { loop: _loop, ...line } = fields;
-    appendFileSync(file, JSON.stringify(line) + "\n", { flush: true });
+    try {
+      appendFileSync(file, JSON.stringify(line) + "\n", { flush: true });
+      records.writeError = undefined;
+    } catch (error) {
+      // Logged and counted already; the line is written when the worker reads the history again (a restart).
+      records.writeError = `cannot write ${file}: ${describeError(error)}`;
+      metrics.writeErrors.inc({ loop: "worker" });
+    }
   };
 }
 
@@ -257,6 +330,11 @@ function unpaidRecorder(stateDir: string, metrics: IssuerMetrics, log: Logger) {
 export class IssuerService {
   private readonly stopping = new AbortController();
   private readonly health: Partial<Record<"relayer" | "worker", LoopHealth>> = {};
+  /** The newest block each loop has seen, and when it last moved. */
+  private readonly heads: Record<"relayer" | "worker", { block: number; movedAt: number }> = {
+    relayer: { block: -1, movedAt: Date.now() },
+    worker: { block: -1, movedAt: Date.now() },
+  };
   private loops: Promise<void>[] = [];
   private graceOver = false;
   private server?: Server;
@@ -270,10 +348,47 @@ export class IssuerService {
     private readonly pipeline: TxPipeline,
     readonly worker: FulfilmentWorker | undefined,
     private readonly lock: HeldLock | undefined,
+    private readonly ledger: FileLedgerAdapter | undefined,
+    private readonly records: { writeError?: string },
   ) {
     for (const name of ["relayer", "worker"] as const)
       if (runs(config, name))
-        this.health[name] = { name, staleAfterMs: 3 * config[name].intervalMs + 30_000 };
+        this.health[name] = {
+          name,
+          staleAfterMs: 3 * config[name].intervalMs + 30_000,
+          problems: () => this.problems(name),
+        };
+  }
+
+  /** What is wrong with a loop now, beyond its rounds (see `/healthz`). */
+  private problems(loop: "relayer" | "worker"): string[] {
+    const problems: string[] = [];
+    const now = Date.now();
+    const head = this.heads[loop];
+    const headStaleMs = (this.config.status.headStaleAfterSeconds ?? 60) * 1000;
+    if (now - head.movedAt > headStaleMs)
+      problems.push(
+        `the chain's head has not moved for ${Math.round((now - head.movedAt) / 1000)} s (last block seen: ${head.block})`,
+      );
+    if (loop === "relayer") {
+      const pending = this.relayer.pendingItems();
+      const quiet = now - this.relayer.lastProgress();
+      if (pending > 0 && quiet > (this.config.relayer.stallAfterSeconds ?? 300) * 1000)
+        problems.push(`${pending} row(s) pending and none settled for ${Math.round(quiet / 1000)} s`);
+      const writing = this.relayer.writeProblem();
+      if (writing) problems.push(writing);
+    } else {
+      for (const writing of [this.ledger?.writeError, this.records.writeError])
+        if (writing) problems.push(writing);
+    }
+    return problems;
+  }
+
+  /** Records the head a loop has seen, for `zon_last_block_seen` and the health's stalled-chain check. */
+  private sawHead(loop: "relayer" | "worker", block: number): void {
+    this.metrics.lastBlock.set({ loop }, block);
+    const head = this.heads[loop];
+    if (block !== head.block) this.heads[loop] = { block, movedAt: Date.now() };
   }
 
   /** Reads the deployment, the keys and the chain, and checks the signers hold what they need. */
@@ -304,11 +419,15 @@ export class IssuerService {
         const nodeChain = BigInt(await startupRead(() => relayerProvider.send("eth_chainId", [])));
         if (nodeChain !== BigInt(chainId))
           throw new Error(
-            `rpcUrl: ${url} is chain ${nodeChain}, but deployments/${config.network}.json is for chain ${chainId}`,
+            `rpcUrl: ${redactUrl(url)} is chain ${nodeChain}, but deployments/${config.network}.json is for chain ${chainId}`,
           );
       } catch (error) {
         if (error instanceof Error && error.message.startsWith("rpcUrl:")) throw error;
-        throw new Error(`rpcUrl: no JSON-RPC node answers at ${url} (${describeError(error)})`);
+        const onThisMachine = /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(url);
+        throw new Error(
+          `rpcUrl: no JSON-RPC node answers at ${redactUrl(url)} (${describeError(error)})` +
+            (onThisMachine ? "; start the local chain first: npm run chain" : ""),
+        );
       }
       const key = (name: string) => signerKey(name, config, local, env);
       const distributorAddress = deployment.contracts.RewardDistributor;
@@ -337,7 +456,13 @@ export class IssuerService {
         );
 
       const inbox = config.inbox ?? path.join(config.stateDir, "inbox");
-      await mkdir(inbox, { recursive: true });
+      const workDir = path.join(config.stateDir, "relayer");
+      for (const [name, dir] of [
+        ["stateDir", config.stateDir],
+        ["inbox", inbox],
+        ["stateDir", workDir],
+      ] as const)
+        await requireWritable(name, dir);
       let workerId: string | undefined;
       if (runs(config, "worker")) {
         lock = await lockWorker(config.stateDir);
@@ -355,6 +480,8 @@ export class IssuerService {
         rebroadcastAfterMs: config.relayer.rebroadcastAfterSeconds * 1000,
         replaceAfterMs: config.relayer.replaceAfterSeconds * 1000,
         log: (message, fields) => log("warn", message, { loop: "relayer", ...fields }),
+        onBroadcastRefused: (reason) => metrics.broadcastsRefused.inc({ reason }),
+        onNonceGap: () => metrics.nonceGaps.inc(),
       });
       const relayer = new Relayer({
         distributor: { address: distributorAddress, interface: distributor.interface },
@@ -364,33 +491,43 @@ export class IssuerService {
             ? new InThreadSigning({ keys: attestorKeys, domain })
             : new SigningPool({ keys: attestorKeys, domain }, config.relayer.signingThreads ?? 1),
         inbox,
+        workDir,
         batchSize: config.relayer.batchSize,
         deadlineSeconds: config.relayer.deadlineSeconds,
         retrySkippedAfterMs: config.relayer.retrySkippedAfterSeconds * 1000,
+        fileStableMs: config.relayer.fileStableMs,
+        windowRows: config.relayer.windowRows,
+        claimLogs: (topics) =>
+          logsInChunks(relayerProvider, { address: distributorAddress, topics }, deployment.fromBlock),
         metrics,
         log,
       });
+      const ledger =
+        workerId === undefined
+          ? undefined
+          : new FileLedgerAdapter(
+              path.join(config.stateDir, "ledger.jsonl"),
+              new Set(config.worker.deliverableSkus.map(BigInt)),
+              (message) => log("warn", message, { loop: "worker" }),
+            );
+      const records: { writeError?: string } = {};
       const worker =
         workerId === undefined
           ? undefined
           : new FulfilmentWorker({
               gateway,
-              adapter: new FileLedgerAdapter(
-                path.join(config.stateDir, "ledger.jsonl"),
-                new Set(config.worker.deliverableSkus.map(BigInt)),
-                (message) => log("warn", message, { loop: "worker" }),
-              ),
+              adapter: ledger!,
               fromBlock: deployment.fromBlock,
               confirmations: config.worker.confirmations,
               batchSize: config.worker.batchSize,
               safetyMarginSeconds: config.worker.safetyMarginSeconds,
               receiptTimeoutMs: (config.worker.receiptTimeoutSeconds ?? 30) * 1000,
               workerId,
-              onUnpaid: unpaidRecorder(config.stateDir, metrics, log),
+              onUnpaid: unpaidRecorder(config.stateDir, metrics, log, records),
               log: (message) => log("info", message, { loop: "worker" }),
             });
       log("info", "issuer service ready", {
-        rpcUrl: url,
+        rpcUrl: redactUrl(url),
         chainId,
         relayer: pipeline.address(),
         attestors,
@@ -398,7 +535,18 @@ export class IssuerService {
         ...(workerId ? { worker: workerName(workerId) } : {}),
         inbox,
       });
-      return new IssuerService(config, metrics, log, providers, relayer, pipeline, worker, lock);
+      return new IssuerService(
+        config,
+        metrics,
+        log,
+        providers,
+        relayer,
+        pipeline,
+        worker,
+        lock,
+        ledger,
+        records,
+      );
     } catch (error) {
       for (const p of providers) p.destroy();
       await lock?.release();
@@ -426,7 +574,7 @@ export class IssuerService {
         this.loop(
           "relayer",
           config.relayer.intervalMs,
-          () => this.relayer.round(),
+          () => this.relayerRound(),
           () => (this.stopping.signal.aborted ? this.relayer.busy() === 0 : false),
         ),
       );
@@ -441,12 +589,17 @@ export class IssuerService {
       );
   }
 
+  private async relayerRound(): Promise<void> {
+    this.sawHead("relayer", await this.providers[0].getBlockNumber());
+    await this.relayer.round();
+  }
+
   private async workerRound(): Promise<void> {
     const { config, metrics } = this;
     const worker = this.worker!;
     const report = await worker.runOnce();
     const head = report.scannedTo + config.worker.confirmations;
-    metrics.lastBlock.set(head);
+    this.sawHead("worker", head);
     metrics.lag.set({ loop: "worker" }, Math.max(0, head - worker.lastScannedBlock()));
     metrics.openRedemptions.set(worker.openCount());
     for (const outcome of ["accepted", "confirmed", "rejected", "deferred"] as const)

@@ -1,11 +1,13 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { formatUnits, isError, type Interface } from "ethers";
+import { formatUnits, getAddress, toBeHex, zeroPadValue, type Interface } from "ethers";
 import { encodeClaimBatch } from "../calldata";
-import { describeError } from "../errors";
+import { describeError, revertDataOf } from "../errors";
 import type { UsageAttestation } from "../rewards";
-import { readAllUsage, UsageFileError } from "../usage";
+import { readUsageFile, UsageFileError, type UsageRecord } from "../usage";
+import { linesOf, writeFileAtomic } from "./files";
+import { InboxWatcher, unchanged, type Snapshot } from "./inbox";
 import type { IssuerMetrics, Logger } from "./status";
 import type { AttestationSigning } from "./signing-pool";
 import type { MinedReceipt, TxPipeline } from "./txpipeline";
@@ -21,11 +23,58 @@ export const SKIP_REASON_NAMES = [
 ] as const;
 type SkipReasonName = (typeof SKIP_REASON_NAMES)[number];
 
-/** Skips that end an item for good; the others (budget, a frozen beneficiary) may pass later. */
-const FINAL_SKIPS: ReadonlySet<SkipReasonName> = new Set(["alreadyClaimed", "revoked", "expired"]);
+/**
+ * How a row of a usage file ended:
+ * - `claimed`: minted by this row's attestation;
+ * - `alreadyClaimed`: its id was claimed before, for this same row's content (a restart, a file dropped
+ *   twice, a second relayer on the inbox);
+ * - `conflict`: its id was claimed before for other content (another beneficiary, customer, category or
+ *   usage): nothing was minted for this row; both rows are named;
+ * - `revoked`, `expired`: the chain refuses it for good;
+ * - `refused`: the chain refuses it on its own (its period has no policy, its reward exceeds what the
+ *   token may still mint, …), with the reason; the other rows of its file go on.
+ */
+export type Outcome = "claimed" | "alreadyClaimed" | "conflict" | "revoked" | "expired" | "refused";
 
-/** How an item of a usage file ended on chain. */
-export type Outcome = "claimed" | "alreadyClaimed" | "revoked" | "expired";
+/** The chain's claim a conflicting row met: what was minted under the same (period, id). */
+export interface ClaimOnChain {
+  beneficiary: string;
+  customerId: string;
+  category: number;
+  usageCents: string;
+  /** ZON wei minted (from the chain's log; unknown for a claim this relayer remembers). */
+  reward?: string;
+  transactionHash?: string;
+  blockNumber?: number;
+  /** The row it came from, when this relayer claimed it: file and row. */
+  from?: string;
+}
+
+/** A row's line of a result file. */
+export interface RowOutcome {
+  row: number;
+  period: number;
+  id: string;
+  outcome: Outcome;
+  /** Why the chain refused it (`refused`). */
+  reason?: string;
+  /** What the chain holds under its id (`conflict`). */
+  claimed?: ClaimOnChain;
+}
+
+/** A file's record in `done/`: when it landed and settled, and how each of its rows ended. */
+export interface FileResult {
+  file: string;
+  landedAt: string;
+  settledAt: string;
+  seconds: number;
+  items: number;
+  outcomes: Partial<Record<Outcome, number>>;
+  /** How many times the file changed after it was taken (it was then taken again, whole). */
+  changedAfterTaken?: number;
+  /** Every row, in the order it settled: its line, period, id and outcome, for the auditor. */
+  settled: RowOutcome[];
+}
 
 export interface RelayerOptions {
   /** The distributor's interface and address (claimBatch is encoded here, sent by the pipeline). */
@@ -35,43 +84,63 @@ export interface RelayerOptions {
   signer: AttestationSigning;
   /** The inbox directory; finished files go to `done/`, unreadable ones to `rejected/`, inside it. */
   inbox: string;
+  /** The relayer's own working files (a file's progress, so a restart resumes it). */
+  workDir: string;
   batchSize: number;
   /** Seconds from first sight for a row without a deadline. */
   deadlineSeconds: number;
   /** Milliseconds before an item skipped for the budget or its beneficiary is tried again. */
   retrySkippedAfterMs: number;
+  /** A file is taken once its size and time have not changed for this long (default 2,000 ms). */
+  fileStableMs?: number;
+  /** Rows of one file held at once, read and signed ahead of sending (default 20,000). */
+  windowRows?: number;
+  /** Reads the distributor's logs (for what an earlier claim of an id was): `eth_getLogs`, chunked. */
+  claimLogs: (topics: Array<string | string[] | null>) => Promise<ClaimLog[]>;
   metrics: IssuerMetrics;
   log: Logger;
   now?: () => number;
 }
 
+/** A log as the node gives it. */
+export interface ClaimLog {
+  topics: string[];
+  data: string;
+  transactionHash: string;
+  blockNumber: string | number;
+}
+
 interface Item {
   file: InboxFile;
+  row: number;
   attestation: UsageAttestation;
   signatures: string;
-  state: "pending" | "sending" | "settled";
-  outcome?: Outcome;
+  state: "pending" | "sending" | "checking" | "settled";
   notBefore: number;
 }
 
 interface InboxFile {
+  snapshot: Snapshot;
   name: string;
-  /** When the relayer first saw it in the inbox (ms). */
   landedAt: number;
-  items: Item[];
-  pending: number;
-}
-
-/** A file's record in `done/`: when it landed and settled, and how each of its items ended. */
-export interface FileResult {
-  file: string;
-  landedAt: string;
-  settledAt: string;
-  seconds: number;
-  items: number;
+  /** Rows in the file (counted by the reading that validated it). */
+  total: number;
+  settled: number;
   outcomes: Partial<Record<Outcome, number>>;
-  /** Every item: period, id and outcome, for the auditor who matches the file to the chain. */
-  settled: Array<{ period: number; id: string; outcome: Outcome }>;
+  /** Rows settled before a restart: not read again. */
+  resumed: Set<number>;
+  reader: AsyncGenerator<UsageRecord>;
+  exhausted: boolean;
+  refilling: boolean;
+  /** Rows read and signed, not settled yet. */
+  window: Set<Item>;
+  /** Outcome lines not yet written to the progress file. */
+  unwritten: string[];
+  progressFile: string;
+  defaultDeadline: bigint;
+  /** Set once the file changed or vanished: what is still in flight for it is ignored. */
+  dropped: boolean;
+  changes: number;
 }
 
 /**
@@ -83,46 +152,69 @@ export function claimBatchGasBound(items: number): bigint {
   return 100_000n + 60_000n * BigInt(items);
 }
 
-const USAGE_FILE = /^[^.].*\.(csv|jsonl|json)$/i;
+/** Claims this process saw minted, by (period, id): enough to tell a restart from a conflict at once. */
+const KNOWN_CLAIMS_KEPT = 200_000;
+
+/** What identifies a row's claim, apart from its id and deadline. */
+function contentOf(a: { beneficiary: string; customerId: string; category: number; usageCents: bigint }) {
+  return `${a.beneficiary.toLowerCase()}/${a.customerId.toLowerCase()}/${a.category}/${a.usageCents}`;
+}
 
 /**
- * The relayer: takes usage exports dropped into the inbox, signs their attestations and claims them in
- * batches through the pipeline (many in flight), reading each item's fate from the receipt's events. The
- * chain is its only state: a file stays in the inbox until every item in it is settled on chain (claimed;
- * or skipped as already claimed, revoked or expired), and only then moves to `done/` with its result. After
- * a crash the same files are read and sent again, and the chain skips what was claimed before, so every
- * attestation is minted once — also with a second relayer on the same inbox by mistake. Items skipped for
- * the budget or a beneficiary that cannot receive are tried again later, until their deadline ends them.
- * Writers must place a file in the inbox whole: write it under a name starting with "." and rename it.
+ * The relayer: takes usage exports dropped into the inbox once they are whole, reads and validates each in
+ * one streaming pass (a bad row sets the whole file aside in `rejected/`, nothing of it sent), then reads
+ * it again a window of rows at a time, signs them and claims them in batches through the pipeline (many in
+ * flight; files take turns, so a small file is not held up behind a large one). Each batch is run as a
+ * call first, and never sent if the call shows it would revert; a batch the chain refuses is split down to
+ * the row it refuses, which ends `refused` with the reason while the rest goes on. Each row's fate is read
+ * from the batch's receipt, event by event in the order of the rows, and matched to the row by content: an
+ * id claimed before for another content is a `conflict`. A file moves to `done/` with its result (written
+ * whole first) once every row is settled. Its progress is kept in the work directory, so a restart resumes
+ * where it was; the chain stays the truth (a row claimed before it was recorded comes back as
+ * `alreadyClaimed`). A file that changes after it was taken is reported and taken again, whole.
  */
 export class Relayer {
   private readonly files = new Map<string, InboxFile>();
+  private readonly taking = new Set<string>();
+  private readonly changes = new Map<string, number>();
+  private readonly watcher: InboxWatcher;
+  private readonly knownClaims = new Map<string, { content: string; from: string }>();
+  private readonly lookups: Item[] = [];
   private readonly now: () => number;
   private readonly distributorAddress: string;
   private readonly claimedTopic: string;
   private readonly skippedTopic: string;
   private readonly claimBatchSelector: string;
+  private readonly windowRows: number;
   private batchesInFlight = 0;
   private stopping = false;
+  private lastProgressAt: number;
+  private writeError?: string;
 
   constructor(private readonly options: RelayerOptions) {
     this.now = options.now ?? Date.now;
+    this.lastProgressAt = this.now();
+    this.watcher = new InboxWatcher(options.inbox, options.fileStableMs ?? 2_000, this.now);
+    this.windowRows = options.windowRows ?? 20_000;
     this.distributorAddress = options.distributor.address.toLowerCase();
     this.claimedTopic = options.distributor.interface.getEvent("AttestationClaimed")!.topicHash;
     this.skippedTopic = options.distributor.interface.getEvent("AttestationSkipped")!.topicHash;
     this.claimBatchSelector = options.distributor.interface.getFunction("claimBatch")!.selector;
   }
 
-  /** One round: take new files, send what is pending, move what is settled. */
+  /** One round: take new files, read ahead, send what is pending, move what is settled. */
   async round(): Promise<void> {
+    await mkdir(this.options.workDir, { recursive: true });
+    await this.watchFiles();
     await this.scanInbox();
+    for (const file of this.files.values()) if (!this.stopping) this.refill(file);
     if (!this.stopping) this.dispatch();
     await this.options.pipeline.tick();
     this.options.metrics.batchesInFlight.set(this.options.pipeline.inFlightCount());
+    await this.lookUpEarlierClaims();
+    await this.writeProgress();
     await this.finishSettledFiles();
-    this.options.metrics.pendingItems.set(
-      [...this.files.values()].reduce((sum, file) => sum + file.pending, 0),
-    );
+    this.options.metrics.pendingItems.set(this.pendingItems());
   }
 
   /** Batches sent and not yet answered. */
@@ -130,9 +222,19 @@ export class Relayer {
     return this.batchesInFlight;
   }
 
-  /** Items not yet settled, across the files in the inbox. */
+  /** Rows not yet settled, across the files taken. */
   pendingItems(): number {
-    return [...this.files.values()].reduce((sum, file) => sum + file.pending, 0);
+    return [...this.files.values()].reduce((sum, file) => sum + file.total - file.settled, 0);
+  }
+
+  /** When a row last settled (or the relayer started). */
+  lastProgress(): number {
+    return this.lastProgressAt;
+  }
+
+  /** Why results or progress cannot be written now (undefined: they can). */
+  writeProblem(): string | undefined {
+    return this.writeError;
   }
 
   /** No new batches from now on; the ones in flight may finish. */
@@ -140,91 +242,232 @@ export class Relayer {
     this.stopping = true;
   }
 
-  private async scanInbox(): Promise<void> {
-    const { inbox, log } = this.options;
-    const names = (await readdir(inbox, { withFileTypes: true }))
-      .filter((entry) => entry.isFile() && USAGE_FILE.test(entry.name))
-      .map((entry) => entry.name)
-      .sort();
-    for (const name of names) {
-      if (this.files.has(name)) continue;
-      const landedAt = this.now();
-      const file = path.join(inbox, name);
-      const entry: InboxFile = { name, landedAt, items: [], pending: 0 };
-      try {
-        entry.items = await this.readAndSign(file, entry);
-      } catch (error) {
-        if (!existsSync(file)) continue; // moved by another relayer meanwhile
-        if (!(error instanceof UsageFileError)) throw error;
-        await this.moveAside(name, "rejected", `${error.message}\n`, ".error.txt");
-        this.options.metrics.files.inc({ outcome: "rejected" });
-        log("warn", "usage file rejected: nothing of it was sent", {
-          loop: "relayer",
-          file: name,
-          error: error.message,
-        });
-        continue;
-      }
-      entry.pending = entry.items.length;
-      this.files.set(name, entry);
-      log("info", "usage file taken", { loop: "relayer", file: name, items: entry.pending });
-    }
-  }
-
-  private async readAndSign(file: string, entry: InboxFile): Promise<Item[]> {
-    const records = await readAllUsage(file);
-    const defaultDeadline = BigInt(Math.floor(entry.landedAt / 1000) + this.options.deadlineSeconds);
-    const seen = new Set<string>();
-    const attestations = records.map((record) => {
-      if (record.id === undefined)
-        throw new UsageFileError(file, record.row, "id", "the relayer needs each row's attestation id");
-      const key = `${record.period}/${record.id}`;
-      if (seen.has(key))
-        throw new UsageFileError(
-          file,
-          record.row,
-          "id",
-          `${record.id} appears twice in period ${record.period}`,
-        );
-      seen.add(key);
-      const attestation: UsageAttestation = {
-        beneficiary: record.beneficiary,
-        customerId: record.customerId,
-        period: record.period,
-        category: record.category,
-        usageCents: record.usageCents,
-        id: record.id,
-        deadline: record.deadline ?? defaultDeadline,
-      };
-      return attestation;
-    });
-    const bundles = await this.options.signer.sign(attestations);
-    return attestations.map((attestation, i) => ({
-      file: entry,
-      attestation,
-      signatures: bundles[i],
-      state: "pending" as const,
-      notBefore: 0,
-    }));
-  }
-
   /** Ends the signing threads (after the loop has stopped). */
   close(): Promise<void> {
     return this.options.signer.close();
   }
 
-  /** Fills batches with pending items, oldest file first, and hands them to the pipeline. */
+  // ------------------------------------------------------------------------------- taking files
+
+  private async scanInbox(): Promise<void> {
+    const { log, metrics } = this.options;
+    const scan = await this.watcher.scan(new Set([...this.files.keys(), ...this.taking]));
+    for (const { name, why } of scan.ignored) {
+      metrics.inboxIgnored.inc({ why });
+      log("warn", "inbox entry left alone: the relayer takes only regular .csv, .jsonl and .json files", {
+        loop: "relayer",
+        file: name,
+        why,
+      });
+    }
+    if (this.stopping) return;
+    for (const snapshot of scan.whole) {
+      this.taking.add(snapshot.name);
+      void this.take(snapshot).finally(() => this.taking.delete(snapshot.name));
+    }
+  }
+
+  /**
+   * Reads the whole file once, streaming, to validate every row (a bad one rejects the file before
+   * anything of it is sent), then opens it again to be read a window at a time. Any failure to read it sets
+   * this one file aside, never the round.
+   */
+  private async take(snapshot: Snapshot): Promise<void> {
+    const { inbox, log, metrics } = this.options;
+    const file = path.join(inbox, snapshot.name);
+    let total: number;
+    try {
+      total = await validate(file);
+    } catch (error) {
+      if (!existsSync(file)) return; // moved by another relayer meanwhile
+      const reason =
+        error instanceof UsageFileError ? error.message : `cannot be read: ${describeError(error)}`;
+      if (await this.moveAside(snapshot.name, "rejected", [`${reason}\n`], ".error.txt")) {
+        metrics.files.inc({ outcome: "rejected" });
+        log("warn", "usage file rejected: nothing of it was sent", {
+          loop: "relayer",
+          file: snapshot.name,
+          error: reason,
+        });
+      }
+      return;
+    }
+    if ((await unchanged(inbox, snapshot)) !== true) {
+      this.watcher.forget(snapshot.name); // it changed while it was read: taken again once whole
+      return;
+    }
+    const landedAt = this.now();
+    const entry: InboxFile = {
+      snapshot,
+      name: snapshot.name,
+      landedAt,
+      total,
+      settled: 0,
+      outcomes: {},
+      resumed: new Set(),
+      reader: readUsageFile(file),
+      exhausted: false,
+      refilling: false,
+      window: new Set(),
+      unwritten: [],
+      progressFile: path.join(this.options.workDir, `${snapshot.name}.progress.jsonl`),
+      defaultDeadline: BigInt(Math.floor(landedAt / 1000) + this.options.deadlineSeconds),
+      dropped: false,
+      changes: this.changes.get(snapshot.name) ?? 0,
+    };
+    await this.resume(entry);
+    this.files.set(entry.name, entry);
+    log("info", "usage file taken", {
+      loop: "relayer",
+      file: entry.name,
+      items: total,
+      ...(entry.settled > 0 ? { resumedSettled: entry.settled } : {}),
+    });
+  }
+
+  /**
+   * The progress a run before a restart recorded for this very file (same inode, size and time), if any:
+   * its settled rows are not sent again. A progress file of another version of the file is discarded.
+   */
+  private async resume(file: InboxFile): Promise<void> {
+    const header = JSON.stringify({ file: file.name, ...file.snapshot });
+    let resumed = false;
+    if (existsSync(file.progressFile)) {
+      try {
+        let first = true;
+        for await (const line of linesOf(file.progressFile)) {
+          if (first) {
+            first = false;
+            if (line !== header) break;
+            resumed = true;
+            continue;
+          }
+          let outcome: RowOutcome;
+          try {
+            outcome = JSON.parse(line) as RowOutcome;
+          } catch {
+            break; // a line torn by a crash: what follows is read again from the chain
+          }
+          if (file.resumed.has(outcome.row)) continue;
+          file.resumed.add(outcome.row);
+          file.settled++;
+          file.outcomes[outcome.outcome] = (file.outcomes[outcome.outcome] ?? 0) + 1;
+        }
+      } catch (error) {
+        this.options.log("warn", "progress file unreadable; the file is read again from its start", {
+          loop: "relayer",
+          file: file.name,
+          error: describeError(error),
+        });
+        resumed = false;
+      }
+    }
+    if (!resumed) {
+      file.resumed.clear();
+      file.settled = 0;
+      file.outcomes = {};
+      await writeFile(file.progressFile, header + "\n", { flush: true });
+    }
+  }
+
+  /** Reads and signs the next rows of `file`, up to its window, in the background. */
+  private refill(file: InboxFile): void {
+    if (file.refilling || file.exhausted || file.dropped || file.window.size >= this.windowRows) return;
+    file.refilling = true;
+    void (async () => {
+      const records: UsageRecord[] = [];
+      while (records.length < Math.min(2_000, this.windowRows - file.window.size)) {
+        const next = await file.reader.next();
+        if (next.done) {
+          file.exhausted = true;
+          break;
+        }
+        if (!file.resumed.has(next.value.row)) records.push(next.value);
+      }
+      const attestations = records.map((r): UsageAttestation => ({
+        beneficiary: r.beneficiary,
+        customerId: r.customerId,
+        period: r.period,
+        category: r.category,
+        usageCents: r.usageCents,
+        id: r.id!,
+        deadline: r.deadline ?? file.defaultDeadline,
+      }));
+      const bundles = attestations.length > 0 ? await this.options.signer.sign(attestations) : [];
+      if (file.dropped) return;
+      attestations.forEach((attestation, i) =>
+        file.window.add({
+          file,
+          row: records[i].row,
+          attestation,
+          signatures: bundles[i],
+          state: "pending",
+          notBefore: 0,
+        }),
+      );
+    })()
+      .catch((error: unknown) => {
+        // Validated already, the file failed on a second reading (changed, or gone): drop it; the next scan
+        // decides (taken again whole, or moved by another relayer).
+        this.drop(file, `cannot be read again: ${describeError(error)}`);
+      })
+      .finally(() => (file.refilling = false));
+  }
+
+  /** A taken file changed (or vanished): what is in flight for it is ignored, and it is taken again whole. */
+  private async watchFiles(): Promise<void> {
+    for (const file of [...this.files.values()]) {
+      const state = await unchanged(this.options.inbox, file.snapshot);
+      if (state === true) continue;
+      if (state === "gone") {
+        this.drop(file, undefined);
+        continue;
+      }
+      this.changes.set(file.name, file.changes + 1);
+      this.options.metrics.files.inc({ outcome: "changed" });
+      this.drop(
+        file,
+        "it changed after it was taken (written in place?): it is taken again, whole, once it stops changing",
+      );
+    }
+  }
+
+  private drop(file: InboxFile, why: string | undefined): void {
+    if (file.dropped) return;
+    file.dropped = true;
+    this.files.delete(file.name);
+    this.watcher.forget(file.name);
+    void file.reader.return(undefined);
+    void rm(file.progressFile, { force: true });
+    if (why)
+      this.options.log("error", "usage file set back: no row of it is settled in silence", {
+        loop: "relayer",
+        file: file.name,
+        why,
+        settledBefore: file.settled,
+      });
+  }
+
+  // ---------------------------------------------------------------------------------- sending
+
+  /** Fills batches with pending rows, a batch from each file in turn, and hands them to the pipeline. */
   private dispatch(): void {
     const { batchSize, pipeline } = this.options;
     const now = this.now();
-    const ready: Item[] = [];
-    for (const file of this.files.values()) {
-      for (const item of file.items) if (item.state === "pending" && item.notBefore <= now) ready.push(item);
-    }
+    const ready = [...this.files.values()]
+      .map((file) => [...file.window].filter((item) => item.state === "pending" && item.notBefore <= now))
+      .filter((items) => items.length > 0);
     // Keep the pipeline fed, but never queue far beyond what it can have in flight.
-    let room = 2 * pipeline.capacity() - pipeline.queuedCount();
-    for (let i = 0; i < ready.length && room > 0; i += batchSize, room--)
-      this.sendBatch(ready.slice(i, i + batchSize));
+    // Batches not yet in flight: queued in the pipeline, or still being run as a call.
+    let room = 2 * pipeline.capacity() - (this.batchesInFlight - pipeline.inFlightCount());
+    for (let offset = 0; room > 0 && ready.some((items) => offset < items.length); offset += batchSize)
+      for (const items of ready) {
+        if (room <= 0) break;
+        if (offset < items.length) {
+          this.sendBatch(items.slice(offset, offset + batchSize));
+          room--;
+        }
+      }
   }
 
   private encode(items: Item[]): string {
@@ -235,15 +478,23 @@ export class Relayer {
     );
   }
 
+  /**
+   * Runs the batch as a call, then sends it if the call passes: no transaction is sent that would revert
+   * (a period without a policy, a reward the token may not mint, a pause).
+   */
   private sendBatch(items: Item[]): void {
     const { distributor, pipeline } = this.options;
     for (const item of items) item.state = "sending";
     this.batchesInFlight++;
     const data = this.encode(items);
     pipeline
-      .send({ to: distributor.address, data, gasLimit: claimBatchGasBound(items.length) })
+      .dryRun({ to: distributor.address, data })
       .then(
-        (receipt) => this.applyReceipt(items, receipt),
+        () =>
+          pipeline.send({ to: distributor.address, data, gasLimit: claimBatchGasBound(items.length) }).then(
+            (receipt) => this.applyReceipt(items, receipt),
+            (error) => this.refused(items, error),
+          ),
         (error) => this.refused(items, error),
       )
       .catch((error: unknown) => {
@@ -261,8 +512,8 @@ export class Relayer {
   private async applyReceipt(items: Item[], receipt: MinedReceipt): Promise<void> {
     const { distributor, metrics, log } = this.options;
     if (receipt.status !== 1) {
-      // Sent without an estimate, a refused batch is mined as a failure: the same call, made again
-      // against the chain's state, names the custom error (a pause, say) or shows the items went through.
+      // Passed as a call and failed when mined (the state moved between them): the same call, made again,
+      // names the custom error (a pause, say) or shows the items went through.
       const refusal = await this.options.pipeline
         .dryRun({ to: distributor.address, data: this.encode(items) })
         .then(
@@ -272,33 +523,48 @@ export class Relayer {
       this.refused(items, refusal);
       return;
     }
-    const byKey = new Map(items.map((item) => [`${item.attestation.period}/${item.attestation.id}`, item]));
-    // Read straight from the topics and data (a batch's receipt holds two logs per claim): the period
-    // and id are indexed, the reward is the claim's last data word, the skip's reason its only one.
-    for (const entry of receipt.logs) {
-      const topic = entry.topics[0];
-      if (
-        (topic !== this.claimedTopic && topic !== this.skippedTopic) ||
-        entry.address !== this.distributorAddress
-      )
+    // claimBatch emits exactly one event per item, claimed or skipped, in the order of the items: each is
+    // matched to its row by position, so two rows with one (period, id) in one batch are told apart.
+    const events = receipt.logs.filter(
+      (entry) =>
+        entry.address === this.distributorAddress &&
+        (entry.topics[0] === this.claimedTopic || entry.topics[0] === this.skippedTopic),
+    );
+    if (events.length !== items.length) {
+      log("warn", "a batch's events do not match its items; its items are sent again", {
+        loop: "relayer",
+        tx: receipt.hash,
+        items: items.length,
+        events: events.length,
+      });
+      for (const item of items) if (item.state === "sending") item.state = "pending";
+      return;
+    }
+    for (const [i, entry] of events.entries()) {
+      const item = items[i];
+      if (item.state !== "sending") continue;
+      const a = item.attestation;
+      if (BigInt(entry.topics[1]) !== BigInt(a.period) || BigInt(entry.topics[2]) !== a.id) {
+        item.state = "pending"; // cannot happen with claimBatch; sent again, the chain decides
         continue;
-      const item = byKey.get(`${BigInt(entry.topics[1])}/${BigInt(entry.topics[2])}`);
-      if (!item || item.state !== "sending") continue;
-      if (topic === this.claimedTopic) {
+      }
+      if (entry.topics[0] === this.claimedTopic) {
         metrics.claims.inc();
         metrics.minted.inc(Number(formatUnits(BigInt("0x" + entry.data.slice(2 + 3 * 64, 2 + 4 * 64)), 18)));
-        this.settle(item, "claimed");
-      } else {
-        const reason = SKIP_REASON_NAMES[Number(BigInt(entry.data))] ?? "none";
-        metrics.skips.inc({ reason });
-        if (FINAL_SKIPS.has(reason)) this.settle(item, reason as Outcome);
-        else {
-          item.state = "pending";
-          item.notBefore = this.now() + this.options.retrySkippedAfterMs;
-        }
+        this.rememberClaim(item);
+        this.settle(item, { outcome: "claimed" });
+        continue;
+      }
+      const reason: SkipReasonName = SKIP_REASON_NAMES[Number(BigInt(entry.data))] ?? "none";
+      metrics.skips.inc({ reason });
+      if (reason === "revoked" || reason === "expired") this.settle(item, { outcome: reason });
+      else if (reason === "alreadyClaimed") this.checkEarlierClaim(item);
+      else {
+        // The budget or the beneficiary may change: tried again later, until the deadline ends it.
+        item.state = "pending";
+        item.notBefore = this.now() + this.options.retrySkippedAfterMs;
       }
     }
-    for (const item of items) if (item.state === "sending") item.state = "pending"; // no event: send again
     log("info", "batch mined", {
       loop: "relayer",
       tx: receipt.hash,
@@ -307,25 +573,38 @@ export class Relayer {
     });
   }
 
-  /** The batch would revert: split it down to the item the chain refuses; that one waits and is retried. */
+  /**
+   * The batch would revert (as a call, or mined as a failure): split it down to the row the chain refuses.
+   * That row ends `refused` with the reason and the others go on; a pause refuses every row alike, and they
+   * all wait for it to be lifted.
+   */
   private refused(items: Item[], error: unknown): void {
     const { log, metrics } = this.options;
     const sentence = describeError(error);
-    if (this.stopping || !(isError(error, "CALL_EXCEPTION") || /failed on chain/.test(sentence))) {
-      for (const item of items) item.state = "pending";
+    const refusal = revertDataOf(error) !== undefined || /failed on chain/.test(sentence);
+    if (this.stopping || !refusal) {
+      for (const item of items) if (item.state === "sending") item.state = "pending";
       return;
     }
-    if (/EnforcedPause|paused/i.test(sentence) || items.length === 1) {
-      if (items.length === 1) metrics.claimFailures.inc();
-      log("warn", "claim refused by the chain; tried again later", {
-        loop: "relayer",
-        items: items.map((i) => `${i.attestation.period}/${i.attestation.id}`).slice(0, 5),
-        error: sentence,
-      });
+    if (/EnforcedPause|paused/i.test(sentence)) {
+      log("warn", "claims refused while paused; tried again later", { loop: "relayer", error: sentence });
       for (const item of items) {
         item.state = "pending";
         item.notBefore = this.now() + this.options.retrySkippedAfterMs;
       }
+      return;
+    }
+    if (items.length === 1) {
+      const [item] = items;
+      metrics.claimFailures.inc();
+      log("warn", "row refused by the chain on its own; the rest of its file goes on", {
+        loop: "relayer",
+        file: item.file.name,
+        row: item.row,
+        id: `${item.attestation.period}/${item.attestation.id}`,
+        error: sentence,
+      });
+      this.settle(item, { outcome: "refused", reason: sentence });
       return;
     }
     const half = Math.ceil(items.length / 2);
@@ -333,61 +612,258 @@ export class Relayer {
     this.sendBatch(items.slice(half));
   }
 
-  private settle(item: Item, outcome: Outcome): void {
+  // ----------------------------------------------------------------------- earlier claims of an id
+
+  private key(a: UsageAttestation): string {
+    return `${a.period}/${a.id}`;
+  }
+
+  private rememberClaim(item: Item): void {
+    if (this.knownClaims.size >= KNOWN_CLAIMS_KEPT)
+      this.knownClaims.delete(this.knownClaims.keys().next().value!);
+    this.knownClaims.set(this.key(item.attestation), {
+      content: contentOf(item.attestation),
+      from: `${item.file.name} row ${item.row}`,
+    });
+  }
+
+  /** An id claimed before: the same content (this row, claimed before) or a conflict. */
+  private checkEarlierClaim(item: Item): void {
+    const known = this.knownClaims.get(this.key(item.attestation));
+    if (known) {
+      if (known.content === contentOf(item.attestation)) this.settle(item, { outcome: "alreadyClaimed" });
+      else this.conflict(item, { ...claimOf(known.content), from: known.from });
+      return;
+    }
+    item.state = "checking";
+    this.lookups.push(item);
+  }
+
+  /** What the chain minted under the ids of rows that met an earlier claim: one log query per period. */
+  private async lookUpEarlierClaims(): Promise<void> {
+    const byPeriod = new Map<number, Item[]>();
+    for (const item of this.lookups.splice(0, 500)) {
+      if (item.file.dropped || item.state !== "checking") continue;
+      byPeriod.set(item.attestation.period, [...(byPeriod.get(item.attestation.period) ?? []), item]);
+    }
+    for (const [period, items] of byPeriod) {
+      let logs: ClaimLog[];
+      try {
+        logs = await this.options.claimLogs([
+          this.claimedTopic,
+          zeroPadValue(toBeHex(period), 32),
+          [...new Set(items.map((i) => zeroPadValue(toBeHex(i.attestation.id), 32)))],
+        ]);
+      } catch (error) {
+        this.options.log("warn", "cannot read earlier claims now; asked again next round", {
+          loop: "relayer",
+          error: describeError(error),
+        });
+        this.lookups.push(...items);
+        continue;
+      }
+      const claims = new Map(logs.map((log) => [BigInt(log.topics[2]), log]));
+      for (const item of items) {
+        const log = claims.get(item.attestation.id);
+        const claim = log && claimFromLog(log);
+        if (
+          !claim ||
+          contentOf({ ...claim, usageCents: BigInt(claim.usageCents) }) === contentOf(item.attestation)
+        )
+          this.settle(item, { outcome: "alreadyClaimed" });
+        else this.conflict(item, claim);
+      }
+    }
+  }
+
+  private conflict(item: Item, claimed: ClaimOnChain): void {
+    const a = item.attestation;
+    this.options.metrics.conflicts.inc();
+    this.options.log(
+      "error",
+      "conflict: this row's id was claimed before for another content; nothing minted for it",
+      {
+        loop: "relayer",
+        file: item.file.name,
+        row: item.row,
+        id: `${a.period}/${a.id}`,
+        beneficiary: a.beneficiary,
+        usageCents: a.usageCents.toString(),
+        claimed,
+      },
+    );
+    this.settle(item, { outcome: "conflict", claimed });
+  }
+
+  // --------------------------------------------------------------------------------- settling
+
+  private settle(item: Item, result: Omit<RowOutcome, "row" | "period" | "id">): void {
+    const { file } = item;
     item.state = "settled";
-    item.outcome = outcome;
-    item.file.pending--;
+    file.window.delete(item);
+    if (file.dropped) return;
+    file.settled++;
+    file.outcomes[result.outcome] = (file.outcomes[result.outcome] ?? 0) + 1;
+    const line: RowOutcome = {
+      row: item.row,
+      period: item.attestation.period,
+      id: item.attestation.id.toString(),
+      ...result,
+    };
+    file.unwritten.push(JSON.stringify(line) + "\n");
+    this.lastProgressAt = this.now();
+  }
+
+  /** Appends the rows settled since the last round to each file's progress file. */
+  private async writeProgress(): Promise<void> {
+    for (const file of this.files.values()) {
+      if (file.unwritten.length === 0) continue;
+      const lines = file.unwritten.splice(0);
+      try {
+        await appendFile(file.progressFile, lines.join(""));
+        this.writeError = undefined;
+      } catch (error) {
+        file.unwritten.unshift(...lines); // written at the next round
+        this.failedWrite(file.progressFile, error);
+      }
+    }
+  }
+
+  private failedWrite(what: string, error: unknown): void {
+    this.writeError = `cannot write ${what}: ${describeError(error)}`;
+    this.options.metrics.writeErrors.inc({ loop: "relayer" });
+    this.options.log("error", "a write failed; tried again next round (the file stays in the inbox)", {
+      loop: "relayer",
+      error: this.writeError,
+    });
   }
 
   private async finishSettledFiles(): Promise<void> {
     const { metrics, log } = this.options;
     for (const file of [...this.files.values()]) {
-      if (file.pending > 0) continue;
+      if (!file.exhausted || file.refilling || file.window.size > 0 || file.unwritten.length > 0) continue;
+      if (file.settled !== file.total) continue;
       const settledAt = this.now();
-      const outcomes: Partial<Record<Outcome, number>> = {};
-      for (const item of file.items) outcomes[item.outcome!] = (outcomes[item.outcome!] ?? 0) + 1;
-      const result: FileResult = {
+      const result: Omit<FileResult, "settled"> = {
         file: file.name,
         landedAt: new Date(file.landedAt).toISOString(),
         settledAt: new Date(settledAt).toISOString(),
         seconds: (settledAt - file.landedAt) / 1000,
-        items: file.items.length,
-        outcomes,
-        settled: file.items.map((i) => ({
-          period: i.attestation.period,
-          id: i.attestation.id.toString(),
-          outcome: i.outcome!,
-        })),
+        items: file.total,
+        outcomes: file.outcomes,
+        ...(file.changes > 0 ? { changedAfterTaken: file.changes } : {}),
       };
+      const head = JSON.stringify(result);
       const moved = await this.moveAside(
         file.name,
         "done",
-        JSON.stringify(result, null, 1) + "\n",
+        [head.slice(0, -1), ',"settled":[\n', rowsOf(file.progressFile), "]}\n"],
         ".result.json",
       );
+      if (moved === undefined) continue; // could not be written: the file stays, tried again next round
       this.files.delete(file.name);
+      this.changes.delete(file.name);
+      await rm(file.progressFile, { force: true });
       if (!moved) continue;
       metrics.files.inc({ outcome: "done" });
       metrics.inboxToChain.observe(result.seconds);
-      log("info", "usage file settled on chain", { loop: "relayer", ...result, settled: undefined });
+      log("info", "usage file settled on chain", { loop: "relayer", ...result });
     }
   }
 
-  /** Moves `name` into `inbox/<folder>/` next to a note; false when another process moved it first. */
-  private async moveAside(name: string, folder: string, note: string, noteSuffix: string): Promise<boolean> {
+  /**
+   * Writes the note for `name` into `inbox/<folder>/` (whole, or not at all), then moves the file next to
+   * it. True once moved; false when another process moved it first; undefined when the note could not be
+   * written (the file stays in the inbox, and a later round tries again).
+   */
+  private async moveAside(
+    name: string,
+    folder: string,
+    note: Array<string | AsyncIterable<string>>,
+    noteSuffix: string,
+  ): Promise<boolean | undefined> {
     const dir = path.join(this.options.inbox, folder);
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFileAtomic(path.join(dir, name + noteSuffix), note);
+    } catch (error) {
+      this.failedWrite(path.join(dir, name + noteSuffix), error);
+      return undefined;
+    }
+    this.writeError = undefined;
     try {
       await rename(path.join(this.options.inbox, name), path.join(dir, name));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+        this.failedWrite(path.join(dir, name), error);
+        return undefined;
+      }
       this.options.log("warn", "usage file already moved by another process (a second relayer?)", {
         loop: "relayer",
         file: name,
       });
       return false;
     }
-    await writeFile(path.join(dir, name + noteSuffix), note);
     return true;
   }
+}
+
+/** A file's rows as the result's list: its progress lines, comma-separated. */
+async function* rowsOf(progressFile: string): AsyncGenerator<string> {
+  let first = true;
+  let header = true;
+  for await (const line of linesOf(progressFile)) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    yield (first ? "" : ",\n") + line;
+    first = false;
+  }
+  yield "\n";
+}
+
+/** Reads a usage file through once, checking every row; returns how many rows it has. */
+async function validate(file: string): Promise<number> {
+  const seen = new Map<number, Set<number | string>>();
+  let rows = 0;
+  for await (const record of readUsageFile(file)) {
+    if (record.id === undefined)
+      throw new UsageFileError(file, record.row, "id", "the relayer needs each row's attestation id");
+    // Ids as numbers where they fit (a set of a million numbers is a few tens of MB), else as text.
+    const id = record.id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(record.id) : record.id.toString();
+    const ids = seen.get(record.period) ?? new Set<number | string>();
+    if (ids.has(id))
+      throw new UsageFileError(
+        file,
+        record.row,
+        "id",
+        `${record.id} appears twice in period ${record.period}`,
+      );
+    ids.add(id);
+    seen.set(record.period, ids);
+    rows++;
+  }
+  if (rows === 0) throw new UsageFileError(file, 1, "row", "the file holds no row");
+  return rows;
+}
+
+/** The claim an `AttestationClaimed` log records. */
+function claimFromLog(log: ClaimLog): ClaimOnChain {
+  const word = (i: number) => "0x" + log.data.slice(2 + 64 * i, 2 + 64 * (i + 1));
+  return {
+    beneficiary: getAddress("0x" + log.topics[3].slice(26)),
+    customerId: word(0),
+    category: Number(BigInt(word(1))),
+    usageCents: BigInt(word(2)).toString(),
+    reward: BigInt(word(3)).toString(),
+    transactionHash: log.transactionHash,
+    blockNumber: Number(log.blockNumber),
+  };
+}
+
+/** A claim from its content key (as `contentOf` makes it), for a conflict this relayer claimed itself. */
+function claimOf(content: string): ClaimOnChain {
+  const [beneficiary, customerId, category, usageCents] = content.split("/");
+  return { beneficiary: getAddress(beneficiary), customerId, category: Number(category), usageCents };
 }

@@ -47,6 +47,34 @@ export function issuerMetrics(labels: MetricLabels = { loops: [], skipReasons: [
       labelNames: ["reason"],
       registers,
     }),
+    conflicts: new Counter({
+      name: "zon_claim_conflicts_total",
+      help: "Rows whose id was claimed before for another content (nothing minted for them)",
+      registers,
+    }),
+    inboxIgnored: new Counter({
+      name: "zon_inbox_ignored_total",
+      help: "Inbox entries left alone (not a regular .csv, .jsonl or .json file), by why",
+      labelNames: ["why"],
+      registers,
+    }),
+    writeErrors: new Counter({
+      name: "zon_write_errors_total",
+      help: "Writes of results, progress, ledger or records that failed (tried again), by loop",
+      labelNames: ["loop"],
+      registers,
+    }),
+    broadcastsRefused: new Counter({
+      name: "zon_broadcasts_refused_total",
+      help: "Transactions a node refused to take, by reason (known, nonce, funds, price, other)",
+      labelNames: ["reason"],
+      registers,
+    }),
+    nonceGaps: new Counter({
+      name: "zon_nonce_gaps_total",
+      help: "Nonce gaps closed by sending the payloads in flight again from the mined nonce",
+      registers,
+    }),
     claimFailures: new Counter({
       name: "zon_claim_failures_total",
       help: "Attestations the chain refused on their own (left pending and retried)",
@@ -104,7 +132,8 @@ export function issuerMetrics(labels: MetricLabels = { loops: [], skipReasons: [
     }),
     lastBlock: new Gauge({
       name: "zon_last_block_seen",
-      help: "The newest block number the service has seen",
+      help: "The newest block number each loop has seen",
+      labelNames: ["loop"],
       registers,
     }),
     lag: new Gauge({
@@ -122,7 +151,14 @@ export function issuerMetrics(labels: MetricLabels = { loops: [], skipReasons: [
     }),
   };
   for (const reason of labels.skipReasons) metrics.skips.inc({ reason }, 0);
-  for (const outcome of ["done", "rejected"]) metrics.files.inc({ outcome }, 0);
+  for (const outcome of ["done", "rejected", "changed"]) metrics.files.inc({ outcome }, 0);
+  if (labels.loops.includes("relayer")) {
+    for (const reason of ["known", "nonce", "funds", "price", "other"])
+      metrics.broadcastsRefused.inc({ reason }, 0);
+    for (const why of ["extension", "symlink", "directory", "other"]) metrics.inboxIgnored.inc({ why }, 0);
+    metrics.nonceGaps.inc(0);
+    metrics.conflicts.inc(0);
+  }
   if (labels.loops.includes("worker")) {
     for (const outcome of ["accepted", "confirmed", "rejected", "deferred", "failed", "others"])
       metrics.redemptions.inc({ outcome }, 0);
@@ -131,23 +167,26 @@ export function issuerMetrics(labels: MetricLabels = { loops: [], skipReasons: [
   for (const loop of labels.loops) {
     metrics.rpcErrors.inc({ loop }, 0);
     metrics.roundErrors.inc({ loop }, 0);
+    metrics.writeErrors.inc({ loop }, 0);
   }
   return metrics;
 }
 
 export type IssuerMetrics = ReturnType<typeof issuerMetrics>;
 
-/** A loop's health: healthy while its last good round is recent. */
+/** A loop's health: healthy while its last good round is recent and nothing else is wrong with it. */
 export interface LoopHealth {
   name: string;
   lastGoodRoundAt?: number;
   /** Longest quiet time, in milliseconds, before the loop counts as stuck. */
   staleAfterMs: number;
+  /** What else is wrong now, each in a sentence (no progress, a chain that stopped, a write failing). */
+  problems?: () => string[];
 }
 
 /**
- * `/healthz` (200 while every loop had a good round recently, 503 otherwise, with a JSON body saying
- * which) and `/metrics` (Prometheus text format) on a loopback port.
+ * `/healthz` (200 while every loop had a good round recently and reports no problem, 503 otherwise, with a
+ * JSON body saying which loop and why) and `/metrics` (Prometheus text format) on a loopback port.
  */
 export async function startStatusServer(
   port: number,
@@ -165,10 +204,19 @@ export async function startStatusServer(
     } else if (request.url === "/healthz") {
       const states = loops().map((loop) => {
         const age = loop.lastGoodRoundAt === undefined ? undefined : now() - loop.lastGoodRoundAt;
+        const problems = [
+          ...(age === undefined
+            ? ["no round has succeeded yet"]
+            : age > loop.staleAfterMs
+              ? [`no round has succeeded for ${Math.round(age / 1000)} s`]
+              : []),
+          ...(loop.problems?.() ?? []),
+        ];
         return {
           loop: loop.name,
-          healthy: age !== undefined && age <= loop.staleAfterMs,
+          healthy: problems.length === 0,
           lastGoodRoundSecondsAgo: age === undefined ? null : age / 1000,
+          ...(problems.length > 0 ? { problems } : {}),
         };
       });
       const healthy = states.every((s) => s.healthy);

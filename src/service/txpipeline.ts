@@ -22,9 +22,16 @@ export interface PipelineOptions {
   maxInFlight: number;
   /** Legacy gas price in wei (the private network runs free gas: 0). */
   gasPriceWei: bigint;
-  /** Sends the same signed transaction again when it is not mined after this long (a node lost it). */
+  /**
+   * Sends the same signed transaction again when it is not mined after this long (a node lost it); also
+   * how long a nonce gap (nothing of ours at the mined nonce) is borne before the payloads are sent again
+   * from the mined nonce.
+   */
   rebroadcastAfterMs: number;
-  /** Replaces a transaction not mined after this long with one paying more, under the same nonce. */
+  /**
+   * Replaces a transaction not mined after this long with one paying more, under the same nonce — never on
+   * a chain whose gas price is zero (where more pays nothing), and never with one the account cannot pay.
+   */
   replaceAfterMs: number;
   /** Gas estimate headroom, in percent. */
   gasHeadroomPercent?: number;
@@ -32,6 +39,23 @@ export interface PipelineOptions {
   log?: (message: string, fields?: Record<string, unknown>) => void;
   /** Told about each RPC call that failed (counted by the service's metrics). */
   onRpcError?: (what: string, error: unknown) => void;
+  /** Told about each broadcast the node refused, with why (counted by the service's metrics). */
+  onBroadcastRefused?: (reason: BroadcastRefusal) => void;
+  /** Told when a nonce gap made the pipeline send its payloads again from the mined nonce. */
+  onNonceGap?: () => void;
+}
+
+/** Why a node refused a broadcast, as far as its message says. */
+export type BroadcastRefusal = "known" | "nonce" | "funds" | "price" | "other";
+
+/** The refusal a node's error message names (nodes word them differently; these are Besu's, geth's, anvil's). */
+export function broadcastRefusal(error: unknown): BroadcastRefusal {
+  const message = describeError(error);
+  if (/already known|already imported|known transaction|ALREADY_EXISTS/i.test(message)) return "known";
+  if (/nonce too low|NONCE_TOO_LOW|nonce.*(lower|below)/i.test(message)) return "nonce";
+  if (/insufficient funds|UPFRONT_COST_EXCEEDS_BALANCE/i.test(message)) return "funds";
+  if (/underpriced|fee cap|GAS_PRICE_TOO_LOW|gas price.*(low|below)/i.test(message)) return "price";
+  return "other";
 }
 
 /**
@@ -83,9 +107,12 @@ interface Queued {
 interface InFlight extends Queued {
   nonce: number;
   gasLimit: bigint;
+  /** The signed versions a node took (a replacement it refused is dropped: it is in no pool). */
   versions: Version[];
   firstSentAt: number;
   lastSentAt: number;
+  /** The last replacement's time (its first send, before any). */
+  lastReplacedAt: number;
 }
 
 /**
@@ -95,13 +122,19 @@ interface InFlight extends Queued {
  * ours — a second process with the same key, or a version from before a restart — and then the payload
  * goes back into the queue under a new nonce, never lost and never sent twice under one nonce. A
  * transaction a node dropped (a restart, a full pool) is broadcast again as signed; one left waiting is
- * replaced under its nonce with a higher price. Broadcast errors ("already known", "nonce too low", a lost
- * answer) change nothing: only the chain's nonce and receipts decide what happened.
+ * replaced under its nonce with a higher price, unless the chain's gas is free (then it is only sent again
+ * as it was) or the account could not pay for the replacement. A nonce gap — the lowest nonce in flight
+ * above the mined one for longer than the rebroadcast time, as after a node that over-reported the nonce
+ * — sends every payload in flight again from the mined nonce. Broadcast errors ("already known", "nonce
+ * too low", a lost answer) change nothing but a refused replacement: only the chain's nonce and receipts
+ * decide what happened; each refusal is counted.
  */
 export class TxPipeline {
   private readonly queue: Queued[] = [];
   private readonly inFlight = new Map<number, InFlight>();
   private nextNonce?: number;
+  /** Since when the lowest nonce in flight has been above the mined one (a gap), if it is. */
+  private gapSince?: number;
   private readonly now: () => number;
   private readonly log: (message: string, fields?: Record<string, unknown>) => void;
 
@@ -161,8 +194,42 @@ export class TxPipeline {
     if (this.nextNonce === undefined || (this.inFlight.size === 0 && mined > this.nextNonce))
       this.nextNonce = mined;
     await this.settle(mined);
+    if (this.closeGap(mined)) return;
     await this.recover(mined);
     await this.fill();
+  }
+
+  /**
+   * Nothing of ours can be mined while the lowest nonce in flight is above the mined one (a node told a
+   * nonce too high, say): after the rebroadcast time, every payload in flight goes back to the front of
+   * the queue, in order, and the next tick sends them from the mined nonce. A payload whose old
+   * transaction is mined after all is read as "taken by another transaction" and sent once more: a claim
+   * batch sent twice mints once.
+   */
+  private closeGap(mined: number): boolean {
+    const lowest = Math.min(...this.inFlight.keys());
+    if (this.inFlight.size === 0 || lowest <= mined) {
+      this.gapSince = undefined;
+      return false;
+    }
+    const now = this.now();
+    this.gapSince ??= now;
+    if (now - this.gapSince < this.options.rebroadcastAfterMs) return false;
+    this.log(
+      "nonce gap: nothing of ours can be mined; the payloads in flight are sent again from the mined nonce",
+      {
+        mined,
+        lowestInFlight: lowest,
+        inFlight: this.inFlight.size,
+      },
+    );
+    const waiting = [...this.inFlight.values()].sort((a, b) => a.nonce - b.nonce);
+    this.queue.unshift(...waiting.map(({ payload, resolve, reject }) => ({ payload, resolve, reject })));
+    this.inFlight.clear();
+    this.nextNonce = mined;
+    this.gapSince = undefined;
+    this.options.onNonceGap?.();
+    return true;
   }
 
   private async settle(mined: number): Promise<void> {
@@ -187,19 +254,35 @@ export class TxPipeline {
 
   private async recover(mined: number): Promise<void> {
     const now = this.now();
+    let balance: bigint | undefined;
     for (const [nonce, tx] of this.inFlight) {
       if (nonce < mined) continue;
-      if (now - tx.firstSentAt >= this.options.replaceAfterMs * tx.versions.length) {
-        const last = tx.versions[tx.versions.length - 1];
+      const last = tx.versions[tx.versions.length - 1];
+      // A higher price buys nothing where gas is free: there the original is only sent again as it was.
+      if (this.options.gasPriceWei > 0n && now - tx.lastReplacedAt >= this.options.replaceAfterMs) {
+        tx.lastReplacedAt = now;
         const gasPrice = last.gasPrice + last.gasPrice / 8n + 1n;
-        this.log("transaction not mined in time; replacing it with a higher price", {
-          nonce,
-          hash: last.hash,
-          gasPrice: gasPrice.toString(),
-        });
-        await this.broadcast(tx, await this.sign(tx, gasPrice));
+        balance ??= await this.call("eth_getBalance", () => this.options.provider.getBalance(this.address()));
+        if (balance !== undefined && balance >= gasPrice * tx.gasLimit) {
+          this.log("transaction not mined in time; replacing it with a higher price", {
+            nonce,
+            hash: last.hash,
+            gasPrice: gasPrice.toString(),
+          });
+          await this.broadcast(tx, await this.sign(tx, gasPrice));
+          continue;
+        }
+        this.log(
+          "transaction not mined in time; the account cannot pay a higher price, so it is sent again as it was",
+          {
+            nonce,
+            hash: last.hash,
+            balance: balance?.toString(),
+          },
+        );
+        await this.broadcast(tx, last);
       } else if (now - tx.lastSentAt >= this.options.rebroadcastAfterMs) {
-        await this.broadcast(tx, tx.versions[tx.versions.length - 1]);
+        await this.broadcast(tx, last);
       }
     }
   }
@@ -230,6 +313,7 @@ export class TxPipeline {
         versions: [],
         firstSentAt: this.now(),
         lastSentAt: 0,
+        lastReplacedAt: this.now(),
       };
       this.nextNonce = tx.nonce + 1;
       this.inFlight.set(tx.nonce, tx);
@@ -256,12 +340,22 @@ export class TxPipeline {
     try {
       await this.options.provider.send("eth_sendRawTransaction", [version.raw]);
     } catch (error) {
-      // Known already, nonce used, a lost answer: the next ticks read the outcome from the chain.
-      this.log("broadcast not taken; the chain decides at the next tick", {
-        nonce: tx.nonce,
-        hash: version.hash,
-        error: describeError(error),
-      });
+      const reason = broadcastRefusal(error);
+      this.options.onBroadcastRefused?.(reason);
+      // A replacement the node would not take (it cannot pay, or is underpriced) is in no pool: it is
+      // forgotten, and the version before it stays the one sent again. Anything else (known already, nonce
+      // used, a lost answer): the next ticks read the outcome from the chain.
+      const refusedReplacement =
+        (reason === "funds" || reason === "price") &&
+        tx.versions.length > 1 &&
+        tx.versions.at(-1) === version;
+      if (refusedReplacement) tx.versions.pop();
+      this.log(
+        refusedReplacement
+          ? "replacement refused by the node; the transaction before it is kept"
+          : "broadcast not taken; the chain decides at the next tick",
+        { nonce: tx.nonce, hash: version.hash, reason, error: describeError(error) },
+      );
     }
   }
 

@@ -14,11 +14,15 @@ export interface Faults {
   maxDelayMs: number;
 }
 
+/** A JSON-RPC call and the node's answer, which a proxy may change (a faulty node behind a balancer). */
+export type Rewrite = (call: { method: string; params: unknown[] }, answer: { result?: unknown }) => void;
+
 /**
  * A JSON-RPC proxy in front of a node that drops, delays and duplicates a seeded pseudo-random share of
- * the calls (a load balancer in trouble, a flaky network). `counts` says how often each fault struck.
+ * the calls (a load balancer in trouble, a flaky network), and lets `rewrite` change an answer (one call
+ * at a time, not batches). `counts` says how often each fault struck.
  */
-export async function startFlakyProxy(upstream: string, faults: Faults, seed: number) {
+export async function startFlakyProxy(upstream: string, faults: Faults, seed: number, rewrite?: Rewrite) {
   let state = seed >>> 0;
   const random = () => {
     // mulberry32: small, fast and seedable, so a failing run can be replayed.
@@ -55,8 +59,14 @@ export async function startFlakyProxy(upstream: string, faults: Faults, seed: nu
         if (kind === "dropBefore") return undefined;
         if (kind === "delay")
           await new Promise((resolve) => setTimeout(resolve, random() * faults.maxDelayMs));
-        const first = await forward(body);
+        let first = await forward(body);
         if (kind === "duplicate") await forward(body);
+        const call = JSON.parse(body) as { method?: string; params?: unknown[] };
+        if (rewrite && typeof call.method === "string") {
+          const parsed = JSON.parse(first) as { result?: unknown };
+          rewrite({ method: call.method, params: call.params ?? [] }, parsed);
+          first = JSON.stringify(parsed);
+        }
         return kind === "dropAfter" ? undefined : first;
       };
       answer().then(

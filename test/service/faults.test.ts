@@ -5,7 +5,7 @@ import path from "node:path";
 import { ZeroHash } from "ethers";
 import { BESU_LOCAL, FileLedgerAdapter, requestFromEvent, requestHash, workerIdOf } from "../../src";
 import { startFlakyProxy } from "../helpers/flaky-proxy";
-import { ACCOUNTS, startWorld, stopProcess, until, waiting, type World } from "./fixture";
+import { ACCOUNTS, expectExit, startWorld, stopProcess, until, waiting, type World } from "./fixture";
 
 /*
  * The issuer service as its own process (`zon-issuer`) against a local chain, under faults: killed with
@@ -147,7 +147,8 @@ describe("the issuer service under faults", function () {
       const inbox = path.join(config.stateDir, "inbox");
       const file = await world.drop(inbox, "usage.csv", world.usageRows(ROWS));
       for (let i = 0; i < 3; i++) await world.redeem(ACCOUNTS.acme, 1);
-      await world.startProcess(await world.configFile(config), "flaky", {
+      const configFile = await world.configFile(config);
+      await world.startProcess(configFile, "flaky", {
         ...world.env,
         ZON_RPC_URL: proxy.url,
       });
@@ -155,6 +156,17 @@ describe("the issuer service under faults", function () {
       await world.allRequestsClosed();
       const { calls, ...struck } = proxy.counts;
       expect([calls > 100, Object.values(struck).every((n) => n > 0)]).to.deep.equal([true, true]);
+      // What the metrics count is what happened on chain: a confirmation whose answer was lost, found done
+      // already, still counts as confirmed.
+      const fulfilled = [...(await world.requestEndings()).values()].filter(
+        (e) => e.join() === "RedemptionFulfilled",
+      ).length;
+      const ledgerKeys = new Set(world.ledger(config.stateDir).map((d) => d.redemptionKey));
+      await until("the worker's round has counted them", async () => {
+        const text = await (await fetch(`${world.statusUrl(configFile)}/metrics`)).text();
+        const confirmed = Number(/^zon_redemptions_total\{outcome="confirmed"\} (\S+)$/m.exec(text)?.[1]);
+        return confirmed === ledgerKeys.size && ledgerKeys.size <= fulfilled;
+      });
       await expectSettledOnce(file.ids, inbox);
     } finally {
       await proxy.close();
@@ -187,6 +199,7 @@ describe("the issuer service under faults", function () {
     const config = world.config("lostlock");
     const service = await world.startProcess(await world.configFile(config), "lostlock");
     await until("it is running", () => logged("lostlock", "status server listening"));
+    expectExit(service);
     const exited = new Promise<number | null>((resolve) => service.once("exit", (code) => resolve(code)));
     const lockFile = path.join(config.stateDir, "worker.lock");
     execFileSync("pkill", [

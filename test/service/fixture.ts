@@ -3,7 +3,15 @@ import { existsSync, openSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, keccak256, toUtf8Bytes, ZeroHash, type EventLog } from "ethers";
+import {
+  HDNodeWallet,
+  JsonRpcProvider,
+  keccak256,
+  toQuantity,
+  toUtf8Bytes,
+  ZeroHash,
+  type EventLog,
+} from "ethers";
 import {
   bundledSignature,
   AttestationSigner,
@@ -225,6 +233,21 @@ export async function startWorld() {
       await Promise.all(sent.map((tx) => tx.wait()));
     },
 
+    /** The hashes of the transactions `sender` got mined as failed (status 0) since block `from`. */
+    async failedTransactionsFrom(sender: string, from: number): Promise<string[]> {
+      const failed: string[] = [];
+      const head = await provider.getBlockNumber();
+      for (let n = from; n <= head; n++) {
+        const block = await provider.send("eth_getBlockByNumber", [toQuantity(n), true]);
+        for (const tx of block.transactions as Array<{ hash: string; from: string }>) {
+          if (tx.from.toLowerCase() !== sender.toLowerCase()) continue;
+          const receipt = await provider.send("eth_getTransactionReceipt", [tx.hash]);
+          if (Number(receipt.status) === 0) failed.push(tx.hash);
+        }
+      }
+      return failed;
+    },
+
     /** How each request ended on chain: the names of its closing events (one each, when all is well). */
     async requestEndings(): Promise<Map<bigint, string[]>> {
       const endings = new Map<bigint, string[]>();
@@ -317,8 +340,13 @@ export async function startWorld() {
 
 export type World = Awaited<ReturnType<typeof startWorld>>;
 
-/** The service processes a test stopped on purpose. */
+/** The service processes a test stopped on purpose (or expects to end by themselves). */
 const stopped = new WeakSet<ChildProcess>();
+
+/** Says that `child` is meant to end by itself: its exit is not reported as a surprise. */
+export function expectExit(child: ChildProcess): void {
+  stopped.add(child);
+}
 
 /** Stops a service process (its whole group) with `signal` and waits for its exit code. */
 export async function stopProcess(

@@ -143,7 +143,10 @@ describe("the issuer service", function () {
         overBudget: value('zon_claim_skips_total\\{reason="overBudget"\\}') >= 1,
         confirmed: value('zon_redemptions_total\\{outcome="confirmed"\\}'),
         rejectedFiles: value('zon_inbox_files_total\\{outcome="rejected"\\}'),
-        lastBlock: value("zon_last_block_seen") > 0,
+        lastBlock: [
+          value(`zon_last_block_seen\\{loop="relayer"\\}`) > 0,
+          value(`zon_last_block_seen\\{loop="worker"\\}`) > 0,
+        ],
         lag: value('zon_lag_blocks\\{loop="worker"\\}') >= 0,
         inFlight: value("zon_batches_in_flight") >= 0,
       }).to.deep.equal({
@@ -152,7 +155,7 @@ describe("the issuer service", function () {
         overBudget: true,
         confirmed: 1,
         rejectedFiles: 1,
-        lastBlock: true,
+        lastBlock: [true, true],
         lag: true,
         inFlight: true,
       });
@@ -193,6 +196,46 @@ describe("the issuer service", function () {
       );
       expect(() => loadIssuerConfig(file)).to.throw(
         `${file}: field "relayer.batchSize" is 0; it must be at least 1`,
+      );
+    });
+
+    it("never logs an RPC URL's credentials or query string", async function () {
+      const port = new URL(world.chain.url).port;
+      const secretUrl = `http://operator:s3cret-pass@127.0.0.1:${port}/?apikey=k3y-123`;
+      const seen: string[] = [];
+      let refusal = "";
+      const config = { ...world.config("secret-url", { loops: ["relayer"] }), rpcUrl: secretUrl };
+      process.env.ZON_DEPLOYMENTS_DIR = world.dir;
+      try {
+        const service = await IssuerService.create(config, world.env, (level, msg, fields) =>
+          seen.push(JSON.stringify({ level, msg, ...fields })),
+        );
+        await service.start();
+        await service.stop();
+        const badPort = { ...config, rpcUrl: `http://operator:s3cret-pass@127.0.0.1:1/?apikey=k3y-123` };
+        await IssuerService.create(badPort, world.env, () => undefined).catch(
+          (e: Error) => (refusal = e.message),
+        );
+      } finally {
+        delete process.env.ZON_DEPLOYMENTS_DIR;
+      }
+      const text = [...seen, refusal].join("\n");
+      expect([
+        text.includes("s3cret-pass"),
+        text.includes("k3y-123"),
+        seen.some((l) => l.includes(`http://127.0.0.1:${port}/ (credentials hidden)`)),
+        refusal.startsWith("rpcUrl: no JSON-RPC node answers at http://127.0.0.1:1/ (credentials hidden)"),
+      ]).to.deep.equal([false, false, true, true]);
+    });
+
+    it("says so, naming it, when its state directory cannot be written", async function () {
+      let refusal = "";
+      process.env.ZON_DEPLOYMENTS_DIR = world.dir;
+      await IssuerService.create({ ...world.config("x"), stateDir: "/sys" }, world.env, () => undefined)
+        .catch((error: Error) => (refusal = error.message))
+        .finally(() => delete process.env.ZON_DEPLOYMENTS_DIR);
+      expect(refusal).to.match(
+        /^stateDir: the service cannot write to \/sys \((EACCES|EROFS|EPERM)\); it keeps its inbox, ledger and records there, so it must be writable$/,
       );
     });
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { HDNodeWallet, JsonRpcProvider, Transaction, Wallet } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, toQuantity, Transaction, Wallet } from "ethers";
 import { BESU_LOCAL, TEST_MNEMONIC } from "../../src";
-import { TxPipeline, type MinedReceipt } from "../../src/service/txpipeline";
+import { TxPipeline, type BroadcastRefusal, type MinedReceipt } from "../../src/service/txpipeline";
 import { startLocalChain, type LocalChain } from "../helpers/chain";
 
 /*
@@ -30,23 +30,37 @@ describe("the transaction pipeline (many in flight from one key)", function () {
     await chain?.stop();
   });
 
-  /** A pipeline on a test account of its own, mining held, and a clock the test moves. */
-  async function setup(maxInFlight = 4) {
+  /**
+   * A pipeline on a test account of its own (1 ETH, or `balance`), mining held, and a clock the test moves;
+   * `refusals` and `gaps` count what it reports.
+   */
+  async function setup(
+    maxInFlight = 4,
+    options: { gasPriceWei?: bigint; balance?: bigint; provider?: JsonRpcProvider } = {},
+  ) {
     await provider.send("evm_setIntervalMining", [0]);
     await provider.send("evm_setAutomine", [false]);
     const key = HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, `m/44'/60'/0'/0/${account++}`).privateKey;
-    await provider.send("anvil_setBalance", [new Wallet(key).address, "0xde0b6b3a7640000"]);
+    await provider.send("anvil_setBalance", [
+      new Wallet(key).address,
+      toQuantity(options.balance ?? 10n ** 18n),
+    ]);
     const clock = { now: 1_000_000 };
-    const wallet = new Wallet(key, provider);
+    const via = options.provider ?? provider;
+    const wallet = new Wallet(key, via);
+    const refusals: BroadcastRefusal[] = [];
+    let gaps = 0;
     const pipeline = new TxPipeline({
       wallet,
-      provider,
+      provider: via,
       chainId: BigInt(BESU_LOCAL.chainId),
       maxInFlight,
-      gasPriceWei: 0n,
+      gasPriceWei: options.gasPriceWei ?? 0n,
       rebroadcastAfterMs: REBROADCAST_MS,
       replaceAfterMs: REPLACE_MS,
       now: () => clock.now,
+      onBroadcastRefused: (reason) => refusals.push(reason),
+      onNonceGap: () => gaps++,
     });
     const pool = async () => {
       const content = await provider.send("txpool_content", []);
@@ -56,7 +70,7 @@ describe("the transaction pipeline (many in flight from one key)", function () {
       return Object.values(mine?.[1] ?? {});
     };
     const mine = () => provider.send("evm_mine", []);
-    return { pipeline, wallet, clock, pool, mine };
+    return { pipeline, wallet, clock, pool, mine, refusals, gaps: () => gaps };
   }
 
   afterEach(async function () {
@@ -101,8 +115,8 @@ describe("the transaction pipeline (many in flight from one key)", function () {
     expect([afterDrop, again.hash, (await receipt).hash]).to.deep.equal([0, first.hash, first.hash]);
   });
 
-  it("replaces a transaction left unmined with one paying more, under the same nonce", async function () {
-    const { pipeline, clock, pool, mine } = await setup();
+  it("replaces a transaction left unmined with one paying more, under the same nonce, on a chain with a gas price", async function () {
+    const { pipeline, clock, pool, mine } = await setup(4, { gasPriceWei: 8n });
     const receipt = pipeline.send({ to: SINK, data: "0x02" });
     await pipeline.tick();
     const [first] = await pool();
@@ -115,8 +129,97 @@ describe("the transaction pipeline (many in flight from one key)", function () {
     expect([mined.hash === first.hash, replacement.nonce, replacement.gasPrice]).to.deep.equal([
       false,
       0,
-      1n,
+      10n,
     ]);
+  });
+
+  it("never re-prices on a chain whose gas is free: after the node lost its pool, the original is sent again", async function () {
+    // The fault: 1, 2, 3 wei replacements the relayer (no ether) could not pay were refused, only they were
+    // sent again, and the free original was gone with the node's pool.
+    const { pipeline, clock, pool, mine, refusals } = await setup(4, { balance: 0n });
+    const receipt = pipeline.send({ to: SINK, data: "0x06" });
+    await pipeline.tick();
+    const [first] = await pool();
+    for (let i = 0; i < 3; i++) {
+      clock.now += REPLACE_MS;
+      await pipeline.tick();
+    }
+    await provider.send("anvil_dropAllTransactions", []);
+    clock.now += REBROADCAST_MS;
+    await pipeline.tick();
+    const inPool = (await pool()).map((t) => t.hash);
+    await mine();
+    await pipeline.tick();
+    const mined = Transaction.from((await provider.getTransaction((await receipt).hash))!);
+    expect([inPool, mined.hash, mined.gasPrice, refusals.filter((r) => r === "funds")]).to.deep.equal([
+      [first.hash],
+      first.hash,
+      0n,
+      [],
+    ]);
+  });
+
+  it("never replaces a transaction with one its account cannot pay for, and keeps sending the one it can", async function () {
+    // 21,000 gas at 8 wei is paid for; the 10 wei replacement (210,000 wei) is not.
+    const { pipeline, clock, pool, mine } = await setup(4, { gasPriceWei: 8n, balance: 200_000n });
+    const receipt = pipeline.send({ to: SINK, data: "0x", gasLimit: 21_000n });
+    await pipeline.tick();
+    const [first] = await pool();
+    clock.now += REPLACE_MS;
+    await pipeline.tick();
+    await provider.send("anvil_dropAllTransactions", []);
+    clock.now += REBROADCAST_MS;
+    await pipeline.tick();
+    const inPool = (await pool()).map((t) => t.hash);
+    await mine();
+    await pipeline.tick();
+    expect([inPool, (await receipt).hash]).to.deep.equal([[first.hash], first.hash]);
+  });
+
+  it("counts every broadcast the node refuses, by reason", async function () {
+    const { pipeline, clock, refusals } = await setup();
+    void pipeline.send({ to: SINK, data: "0x07" });
+    await pipeline.tick();
+    clock.now += REBROADCAST_MS;
+    await pipeline.tick(); // sent again while still in the pool: "already known"
+    expect(refusals).to.deep.equal(["known"]);
+  });
+
+  it("sends its payloads again from the mined nonce when a node over-reported the nonce (a gap)", async function () {
+    // The fault: one nonce read too high, and nothing was claimed again while the rounds "succeeded".
+    let lie = 3;
+    const lying = new JsonRpcProvider(chain.url, BESU_LOCAL.chainId, {
+      staticNetwork: true,
+      cacheTimeout: -1,
+    });
+    const send = lying.send.bind(lying);
+    lying.send = async (method: string, params: unknown[]) => {
+      const answer = await send(method, params);
+      if (method === "eth_getTransactionCount" && lie > 0) {
+        const told = toQuantity(BigInt(answer) + BigInt(lie));
+        lie = 0;
+        return told;
+      }
+      return answer;
+    };
+    try {
+      const { pipeline, clock, mine, gaps } = await setup(4, { provider: lying });
+      const receipts = [0, 1].map((i) => pipeline.send({ to: SINK, data: `0x0${8 + i}` }));
+      await pipeline.tick(); // sent under nonces 3 and 4: a gap below them
+      await mine();
+      await pipeline.tick();
+      clock.now += REBROADCAST_MS;
+      await pipeline.tick(); // the gap is found
+      await pipeline.tick(); // sent again from nonce 0
+      await mine();
+      await pipeline.tick();
+      const nonces = await Promise.all(
+        receipts.map(async (r) => (await provider.getTransaction((await r).hash))!.nonce),
+      );
+      expect([gaps(), nonces]).to.deep.equal([1, [0, 1]]);
+    } finally {
+      lying.destroy();
+    }
   });
 
   it("sends a payload again under a new nonce when another sender of the same key took its nonce", async function () {
