@@ -30,7 +30,7 @@ import {
   type UsageAttestation,
   workerIdOf,
 } from "../src";
-import type { IssuerConfig } from "../src/service/issuer";
+import { SERVICE_NODE_ARGS, type IssuerConfig } from "../src/service/issuer";
 import type { FileResult } from "../src/service/relayer";
 import { FastJsonRpcProvider, JsonRpcHttp, SERVICE_PROVIDER_OPTIONS } from "../src/service/transport";
 import {
@@ -158,6 +158,7 @@ async function startService(chain: LocalChain, dir: string, relayer: Partial<Iss
       maxBatchesInFlight: 32,
       intervalMs: 100,
       rebroadcastAfterSeconds: 5,
+      fileStableMs: 250,
       ...relayer,
     },
     worker: { ...local.worker, intervalMs: 500, batchSize: 200 },
@@ -165,12 +166,22 @@ async function startService(chain: LocalChain, dir: string, relayer: Partial<Iss
   const configFile = path.join(dir, "issuer.json");
   await writeFile(configFile, JSON.stringify(config));
   const log = path.join(dir, "issuer.log");
-  const service = spawn(process.execPath, [path.join(ROOT, "bin", "zon-issuer.js"), "--config", configFile], {
-    cwd: ROOT,
-    env: { ...process.env, ZON_DEPLOYMENTS_DIR: dir, ZON_RPC_URL: "" },
-    stdio: ["ignore", openSync(log, "a"), openSync(log, "a")],
-    detached: true,
-  });
+  const service = spawn(
+    process.execPath,
+    [
+      ...SERVICE_NODE_ARGS,
+      ...(process.env.ZON_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.ZON_PROFILE_DIR}`] : []),
+      path.join(ROOT, "bin", "zon-issuer.js"),
+      "--config",
+      configFile,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ZON_DEPLOYMENTS_DIR: dir, ZON_RPC_URL: "" },
+      stdio: ["ignore", openSync(log, "a"), openSync(log, "a")],
+      detached: true,
+    },
+  );
   service.once("exit", killOnExit(service.pid!));
   await until(
     "the service is up",
@@ -640,24 +651,41 @@ async function workerAgainstHistory(dir: string, history: number): Promise<Recor
   }
 }
 
+/** `--only claims,large,worker`: the phases to run (default all three). */
+function phases(): Set<string> {
+  const at = process.argv.indexOf("--only");
+  const all = ["claims", "large", "worker"];
+  if (at === -1) return new Set(all);
+  const named = (process.argv[at + 1] ?? "").split(",");
+  const unknown = named.find((p) => !all.includes(p));
+  if (unknown !== undefined)
+    throw new Error(`--only: ${JSON.stringify(unknown)} is not one of ${all.join(", ")}`);
+  return new Set(named);
+}
+
 async function main(): Promise<void> {
   const durationSeconds = option("--seconds", 60);
   const rate = option("--rate", 1_200);
   const dir = await mkdtemp(path.join(os.tmpdir(), "zon-load-"));
   const file = path.join(__dirname, "results.json");
+  const only = phases();
   try {
     const load = {
-      ...(await claimsUnderLoad(path.join(dir, "claims"), durationSeconds, rate)),
-      ...(await largeFile(path.join(dir, "large"), option("--large-mib", 200))),
-      ...(await workerAgainstHistory(path.join(dir, "history"), option("--history", 100_000))),
+      ...(only.has("claims") ? await claimsUnderLoad(path.join(dir, "claims"), durationSeconds, rate) : {}),
+      ...(only.has("large") ? await largeFile(path.join(dir, "large"), option("--large-mib", 200)) : {}),
+      ...(only.has("worker")
+        ? await workerAgainstHistory(path.join(dir, "history"), option("--history", 100_000))
+        : {}),
     };
     const results = JSON.parse(await readFile(file, "utf8")) as BenchResults;
-    results.load = load;
+    // A run of some phases replaces only their figures.
+    results.load = { ...results.load, ...load };
     await writeFile(file, JSON.stringify(results, null, 2) + "\n");
     console.table(load);
     console.log(`wrote ${path.relative(process.cwd(), file)}`);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (!process.env.ZON_KEEP_BENCH_DIR) await rm(dir, { recursive: true, force: true });
+    else console.log(`bench:load: kept ${dir}`);
   }
 }
 

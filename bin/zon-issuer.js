@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=384
 // The issuer service's command (`zon-issuer`): the TypeScript entry point, loaded through ts-node.
 require("ts-node").register({
   transpileOnly: true,

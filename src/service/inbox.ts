@@ -1,10 +1,12 @@
+import { watch, type FSWatcher } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 
 /*
  * What the relayer's inbox holds, and when a file in it is whole. A file renamed into the inbox after its
- * last write (the ".name, then rename" convention, or `mv`) is whole at once: a rename changes the inode's
- * status time, so its status time is later than its modification time, which writes in place never leave.
+ * last write (the ".name, then rename" convention, or `mv`) is whole at once: the kernel's notification
+ * (inotify) says it was moved in and not written since; and a rename changes the inode's status time, so
+ * its status time is later than its modification time, which writes in place never leave.
  * Any other file is taken once it has stopped changing: its size and modification time the same, and
  * non-zero, for `stableForMs` (a writer that appends in place, with pauses shorter than that, is waited
  * for). Should a file still change after it was taken, the relayer sees it and takes it again. Anything
@@ -43,12 +45,49 @@ export class InboxWatcher {
     { size: number; mtimeMs: number; since: number; firstSeen: number }
   >();
   private readonly reported = new Set<string>();
+  /** What the kernel said of each name since it was last taken: moved in (or created), and written. */
+  private readonly events = new Map<string, { arrived: boolean; written: boolean }>();
+  private notifier?: FSWatcher;
 
   constructor(
     readonly dir: string,
     private readonly stableForMs: number,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * Follows the inbox's changes through the kernel (inotify): `onChange` is told of each, so that a file is
+   * taken the moment it lands rather than at the next round. Without notifications (a file system that has
+   * none), the rounds alone find files, and the stability time alone says when they are whole.
+   */
+  follow(onChange: () => void): void {
+    try {
+      this.notifier = watch(this.dir, (type, name) => {
+        if (!name) return;
+        const seen = this.events.get(name) ?? { arrived: false, written: false };
+        if (type === "rename") seen.arrived = true;
+        else seen.written = true;
+        this.events.set(name, seen);
+        onChange();
+      });
+      this.notifier.on("error", () => this.unfollow());
+    } catch {
+      this.notifier = undefined;
+    }
+  }
+
+  /** Stops following the inbox's changes. */
+  unfollow(): void {
+    this.notifier?.close();
+    this.notifier = undefined;
+    this.events.clear();
+  }
+
+  /** Moved in, and not written since, as the kernel told it. */
+  private movedIn(name: string): boolean {
+    const seen = this.events.get(name);
+    return this.notifier !== undefined && seen !== undefined && seen.arrived && !seen.written;
+  }
 
   /** Looks at the inbox once; `taken` names the files already taken (not looked at again). */
   async scan(taken: ReadonlySet<string>): Promise<InboxScan> {
@@ -86,7 +125,7 @@ export class InboxWatcher {
         continue; // moved meanwhile
       }
       const last = this.seen.get(name);
-      if (!last && stat.size > 0 && landedWhole(stat)) {
+      if (stat.size > 0 && (this.movedIn(name) || (!last && landedWhole(stat)))) {
         result.whole.push({ name, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino });
         continue;
       }
@@ -113,6 +152,8 @@ export class InboxWatcher {
     }
     for (const name of [...this.seen.keys()])
       if (!present.has(name) || taken.has(name)) this.seen.delete(name);
+    for (const name of [...this.events.keys()])
+      if (!present.has(name) || taken.has(name)) this.events.delete(name);
     for (const name of [...this.reported]) if (!present.has(name)) this.reported.delete(name);
     return result;
   }
@@ -120,6 +161,7 @@ export class InboxWatcher {
   /** Forgets what was seen of `name` (taken again from scratch once whole). */
   forget(name: string): void {
     this.seen.delete(name);
+    this.events.delete(name);
   }
 }
 

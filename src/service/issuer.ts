@@ -2,8 +2,23 @@ import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import path from "node:path";
-import { computeAddress, HDNodeWallet, isError, JsonRpcProvider, toQuantity, Wallet } from "ethers";
-import { RedemptionGateway__factory, RewardDistributor__factory } from "../../typechain-types";
+import {
+  computeAddress,
+  HDNodeWallet,
+  isError,
+  JsonRpcProvider,
+  toQuantity,
+  Wallet,
+  ZeroAddress,
+  ZeroHash,
+} from "ethers";
+import {
+  RedemptionGateway__factory,
+  RewardDistributor__factory,
+  ZonCoin__factory,
+  type RewardDistributor,
+  type ZonCoin,
+} from "../../typechain-types";
 import { readDeployment } from "../deployments";
 import { DEFAULT_MAX_LOGS_RANGE } from "../events";
 import { describeError } from "../errors";
@@ -20,9 +35,9 @@ import { isLocalNode, TEST_MNEMONIC } from "../network";
 import { rewardDomain } from "../rewards";
 import { ROLES } from "../roles";
 import { redactUrl } from "./files";
-import { Relayer, SKIP_REASON_NAMES, type ClaimLog } from "./relayer";
+import { Relayer, SKIP_REASON_NAMES, type ClaimChain, type ClaimLog } from "./relayer";
 import { lockHolder, takeLock, type HeldLock } from "./lock";
-import { InThreadSigning, SigningPool } from "./signing-pool";
+import { InThreadSigning, SigningPool, type AttestationSigning } from "./signing-pool";
 import {
   issuerMetrics,
   jsonLogger,
@@ -33,6 +48,13 @@ import {
 } from "./status";
 import { FastJsonRpcProvider, SERVICE_PROVIDER_OPTIONS } from "./transport";
 import { TxPipeline } from "./txpipeline";
+
+/**
+ * How Node runs the service (`npm run issuer`, the `zon-issuer` command): a JavaScript heap of 384 MiB, so
+ * that the collector keeps the resident memory bounded (under 512 MiB with a 200 MB usage file being
+ * claimed) instead of letting garbage grow toward the machine's memory.
+ */
+export const SERVICE_NODE_ARGS = ["--max-old-space-size=384"];
 
 /** The issuer service's configuration file (`deploy/issuer/<network>.json`). */
 export interface IssuerConfig {
@@ -216,6 +238,33 @@ async function startupRead<T>(read: () => Promise<T>, withinMs = 3_000): Promise
 
 function runs(config: IssuerConfig, loop: "relayer" | "worker"): boolean {
   return config.loops === undefined || config.loops.includes(loop);
+}
+
+/** What the relayer reads before it sends claims: pauses, what may be minted, policies (`ClaimChain`). */
+function claimChain(distributor: RewardDistributor, token: ZonCoin): ClaimChain {
+  let weiPerCent: bigint | undefined;
+  let cap: bigint | undefined;
+  return {
+    paused: async () => {
+      const [d, t] = await Promise.all([distributor.paused(), token.paused()]);
+      return { distributor: d, token: t };
+    },
+    mintable: async () => {
+      cap ??= (await token.maxSupply()) || 2n ** 128n - 1n;
+      const [allowance, supply] = await Promise.all([
+        token.minterAllowance(distributor.target as string),
+        token.totalSupply(),
+      ]);
+      return allowance < cap - supply ? allowance : cap - supply;
+    },
+    policy: async (period) => {
+      weiPerCent ??= await distributor.weiPerCent();
+      const [packedRates, budget] = await distributor.periodPolicy(period);
+      if (budget === 0n) return undefined;
+      const ratesBps = Array.from({ length: 8 }, (_, i) => Number((packedRates >> BigInt(16 * i)) & 0xffffn));
+      return { weiPerCent, ratesBps, budget };
+    },
+  };
 }
 
 /** Refuses, naming it, a directory the service cannot write (a read-only volume, a wrong owner). */
@@ -412,6 +461,7 @@ export class IssuerService {
     const workerProvider = provider("worker");
     const providers = [relayerProvider, workerProvider];
     let lock: HeldLock | undefined;
+    let signer: AttestationSigning | undefined;
     try {
       let local: boolean;
       try {
@@ -483,13 +533,26 @@ export class IssuerService {
         onBroadcastRefused: (reason) => metrics.broadcastsRefused.inc({ reason }),
         onNonceGap: () => metrics.nonceGaps.inc(),
       });
+      signer =
+        config.relayer.signingThreads === 0
+          ? new InThreadSigning({ keys: attestorKeys, domain })
+          : new SigningPool({ keys: attestorKeys, domain }, config.relayer.signingThreads ?? 1);
+      // The signing threads load their code when first asked: asked once now, not by the first usage file.
+      await signer.sign([
+        {
+          beneficiary: ZeroAddress,
+          customerId: ZeroHash,
+          period: 0,
+          category: 0,
+          usageCents: 0n,
+          id: 0n,
+          deadline: 0n,
+        },
+      ]);
       const relayer = new Relayer({
         distributor: { address: distributorAddress, interface: distributor.interface },
         pipeline,
-        signer:
-          config.relayer.signingThreads === 0
-            ? new InThreadSigning({ keys: attestorKeys, domain })
-            : new SigningPool({ keys: attestorKeys, domain }, config.relayer.signingThreads ?? 1),
+        signer,
         inbox,
         workDir,
         batchSize: config.relayer.batchSize,
@@ -497,6 +560,10 @@ export class IssuerService {
         retrySkippedAfterMs: config.relayer.retrySkippedAfterSeconds * 1000,
         fileStableMs: config.relayer.fileStableMs,
         windowRows: config.relayer.windowRows,
+        chain: claimChain(
+          distributor,
+          ZonCoin__factory.connect(deployment.contracts.ZonCoin, relayerProvider),
+        ),
         claimLogs: (topics) =>
           logsInChunks(relayerProvider, { address: distributorAddress, topics }, deployment.fromBlock),
         metrics,
@@ -550,6 +617,7 @@ export class IssuerService {
     } catch (error) {
       for (const p of providers) p.destroy();
       await lock?.release();
+      await signer?.close();
       throw error;
     }
   }

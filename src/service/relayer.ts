@@ -4,7 +4,7 @@ import path from "node:path";
 import { formatUnits, getAddress, toBeHex, zeroPadValue, type Interface } from "ethers";
 import { encodeClaimBatch } from "../calldata";
 import { describeError, revertDataOf } from "../errors";
-import type { UsageAttestation } from "../rewards";
+import { computeReward, type PeriodPolicy, type UsageAttestation } from "../rewards";
 import { readUsageFile, UsageFileError, type UsageRecord } from "../usage";
 import { linesOf, writeFileAtomic } from "./files";
 import { InboxWatcher, unchanged, type Snapshot } from "./inbox";
@@ -76,6 +76,16 @@ export interface FileResult {
   settled: RowOutcome[];
 }
 
+/** What the relayer reads of the chain before it sends claims (cheap views, once a round at most). */
+export interface ClaimChain {
+  /** Which of the distributor and the token is paused (either refuses every claim). */
+  paused(): Promise<{ distributor: boolean; token: boolean }>;
+  /** ZON that may still be minted now: the distributor's minter allowance, and what the supply cap leaves. */
+  mintable(): Promise<bigint>;
+  /** The period's policy and budget (ZON wei), or undefined while none is published. */
+  policy(period: number): Promise<(PeriodPolicy & { budget: bigint }) | undefined>;
+}
+
 export interface RelayerOptions {
   /** The distributor's interface and address (claimBatch is encoded here, sent by the pipeline). */
   distributor: { address: string; interface: Interface };
@@ -95,6 +105,8 @@ export interface RelayerOptions {
   fileStableMs?: number;
   /** Rows of one file held at once, read and signed ahead of sending (default 20,000). */
   windowRows?: number;
+  /** What the chain allows now (pauses, what may be minted, policies). */
+  chain: ClaimChain;
   /** Reads the distributor's logs (for what an earlier claim of an id was): `eth_getLogs`, chunked. */
   claimLogs: (topics: Array<string | string[] | null>) => Promise<ClaimLog[]>;
   metrics: IssuerMetrics;
@@ -188,6 +200,17 @@ export class Relayer {
   private readonly windowRows: number;
   private batchesInFlight = 0;
   private stopping = false;
+  /** What the chain allowed when last read (pauses, what may be minted). */
+  private allowed = { pausedBy: undefined as string | undefined, mintable: 0n, readAt: -Infinity };
+  private readonly policies = new Map<
+    number,
+    { policy?: PeriodPolicy & { budget: bigint }; readAt: number }
+  >();
+  /** Rewards of the batches sent and not settled: they may still be minted. */
+  private rewardsInFlight = 0n;
+  /** Set after a batch failed on chain or was refused: every batch is run as a call first, until one lands. */
+  private careful = false;
+  private toldPaused?: string;
   private lastProgressAt: number;
   private writeError?: string;
 
@@ -195,6 +218,7 @@ export class Relayer {
     this.now = options.now ?? Date.now;
     this.lastProgressAt = this.now();
     this.watcher = new InboxWatcher(options.inbox, options.fileStableMs ?? 2_000, this.now);
+    this.watcher.follow(() => this.scanSoon());
     this.windowRows = options.windowRows ?? 20_000;
     this.distributorAddress = options.distributor.address.toLowerCase();
     this.claimedTopic = options.distributor.interface.getEvent("AttestationClaimed")!.topicHash;
@@ -208,7 +232,8 @@ export class Relayer {
     await this.watchFiles();
     await this.scanInbox();
     for (const file of this.files.values()) if (!this.stopping) this.refill(file);
-    if (!this.stopping) this.dispatch();
+    await this.readAllowed();
+    if (!this.stopping) await this.dispatch();
     await this.options.pipeline.tick();
     this.options.metrics.batchesInFlight.set(this.options.pipeline.inFlightCount());
     await this.lookUpEarlierClaims();
@@ -244,12 +269,36 @@ export class Relayer {
 
   /** Ends the signing threads (after the loop has stopped). */
   close(): Promise<void> {
+    this.watcher.unfollow();
     return this.options.signer.close();
   }
 
   // ------------------------------------------------------------------------------- taking files
 
-  private async scanInbox(): Promise<void> {
+  /** A look at the inbox right away (it changed), joined with one under way. */
+  private scanSoon(): void {
+    if (this.scanPending || this.stopping) return;
+    this.scanPending = true;
+    setImmediate(() => {
+      this.scanPending = false;
+      this.scanInbox().catch((error: unknown) =>
+        this.options.log("warn", "cannot look at the inbox now; the next round does", {
+          loop: "relayer",
+          error: describeError(error),
+        }),
+      );
+    });
+  }
+
+  private scanPending = false;
+  private scanning?: Promise<void>;
+
+  private scanInbox(): Promise<void> {
+    this.scanning ??= this.scanOnce().finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  private async scanOnce(): Promise<void> {
     const { log, metrics } = this.options;
     const scan = await this.watcher.scan(new Set([...this.files.keys(), ...this.taking]));
     for (const { name, why } of scan.ignored) {
@@ -317,6 +366,7 @@ export class Relayer {
     };
     await this.resume(entry);
     this.files.set(entry.name, entry);
+    this.refill(entry); // at once, not at the next round
     log("info", "usage file taken", {
       loop: "relayer",
       file: entry.name,
@@ -405,6 +455,11 @@ export class Relayer {
           notBefore: 0,
         }),
       );
+      // Sent at once, not at the next round: a file's rows are on their way as soon as they are signed.
+      if (attestations.length > 0 && !this.stopping) {
+        await this.dispatch();
+        await this.options.pipeline.tick();
+      }
     })()
       .catch((error: unknown) => {
         // Validated already, the file failed on a second reading (changed, or gone): drop it; the next scan
@@ -450,8 +505,80 @@ export class Relayer {
 
   // ---------------------------------------------------------------------------------- sending
 
+  /** Reads, at most twice a second, whether claims are paused and how much may still be minted. */
+  private async readAllowed(): Promise<void> {
+    if (this.now() - this.allowed.readAt < 500) return;
+    const { chain, log } = this.options;
+    try {
+      const [paused, mintable] = await Promise.all([chain.paused(), chain.mintable()]);
+      const pausedBy = paused.distributor ? "the distributor" : paused.token ? "the token" : undefined;
+      this.allowed = { pausedBy, mintable, readAt: this.now() };
+      if (pausedBy && this.toldPaused !== pausedBy)
+        log("warn", `${pausedBy} is paused: claims wait until it is unpaused`, { loop: "relayer" });
+      this.toldPaused = pausedBy;
+    } catch (error) {
+      log("warn", "cannot read the chain's pauses now; asked again next round", {
+        loop: "relayer",
+        error: describeError(error),
+      });
+    }
+  }
+
+  /** The period's policy (read again every 10 s while missing, and for its budget), or undefined. */
+  private async policyOf(period: number): Promise<(PeriodPolicy & { budget: bigint }) | undefined> {
+    const known = this.policies.get(period);
+    if (known && this.now() - known.readAt < 10_000) return known.policy;
+    const policy = await this.options.chain.policy(period);
+    this.policies.set(period, { policy, readAt: this.now() });
+    return policy;
+  }
+
+  /**
+   * Refuses on their own the rows the chain would refuse for good: a period without a policy, a reward
+   * larger than the period's whole budget (it can never be paid). Returns the reward of the rest.
+   */
+  private async screen(items: Item[]): Promise<{ sendable: Item[]; reward: bigint }> {
+    const sendable: Item[] = [];
+    let reward = 0n;
+    for (const item of items) {
+      const a = item.attestation;
+      const policy = await this.policyOf(a.period);
+      if (!policy) {
+        this.refuse(item, this.errorSentence("PolicyNotPublished", [a.period]));
+        continue;
+      }
+      const amount = computeReward(policy, a.category, a.usageCents);
+      if (amount > policy.budget) {
+        this.refuse(
+          item,
+          `its reward of ${formatUnits(amount, 18)} ZON is larger than period ${a.period}'s whole budget of ${formatUnits(policy.budget, 18)} ZON: it can never be paid unless the policy officer raises the budget that far`,
+        );
+        continue;
+      }
+      sendable.push(item);
+      reward += amount;
+    }
+    return { sendable, reward };
+  }
+
+  private errorSentence(name: string, args: unknown[]): string {
+    return describeError({ data: this.options.distributor.interface.encodeErrorResult(name, args) });
+  }
+
   /** Fills batches with pending rows, a batch from each file in turn, and hands them to the pipeline. */
-  private dispatch(): void {
+  private async dispatch(): Promise<void> {
+    if (this.allowed.pausedBy || this.dispatching) return;
+    this.dispatching = true;
+    try {
+      await this.dispatchBatches();
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private dispatching = false;
+
+  private async dispatchBatches(): Promise<void> {
     const { batchSize, pipeline } = this.options;
     const now = this.now();
     const ready = [...this.files.values()]
@@ -463,10 +590,15 @@ export class Relayer {
     for (let offset = 0; room > 0 && ready.some((items) => offset < items.length); offset += batchSize)
       for (const items of ready) {
         if (room <= 0) break;
-        if (offset < items.length) {
-          this.sendBatch(items.slice(offset, offset + batchSize));
-          room--;
-        }
+        if (offset >= items.length) continue;
+        const batch = items.slice(offset, offset + batchSize);
+        for (const item of batch) item.state = "sending";
+        const { sendable, reward } = await this.screen(batch);
+        if (sendable.length === 0) continue;
+        // Run as a call first only when it might revert: after a failure, or near what may still be minted.
+        const risky = this.careful || this.rewardsInFlight + reward > this.allowed.mintable;
+        this.sendBatch(sendable, reward, risky);
+        room--;
       }
   }
 
@@ -479,20 +611,24 @@ export class Relayer {
   }
 
   /**
-   * Runs the batch as a call, then sends it if the call passes: no transaction is sent that would revert
-   * (a period without a policy, a reward the token may not mint, a pause).
+   * Sends a batch; a batch that might revert (`asCallFirst`) is run as a call first and sent only if the
+   * call passes: no transaction is sent that a call shows would revert. The others were screened already
+   * (pauses, policies, budgets, what may be minted), so the chain's work is not done twice for each.
    */
-  private sendBatch(items: Item[]): void {
+  private sendBatch(items: Item[], reward: bigint, asCallFirst: boolean): void {
     const { distributor, pipeline } = this.options;
     for (const item of items) item.state = "sending";
     this.batchesInFlight++;
+    this.rewardsInFlight += reward;
     const data = this.encode(items);
-    pipeline
-      .dryRun({ to: distributor.address, data })
+    (asCallFirst ? pipeline.dryRun({ to: distributor.address, data }) : Promise.resolve("0x"))
       .then(
         () =>
           pipeline.send({ to: distributor.address, data, gasLimit: claimBatchGasBound(items.length) }).then(
-            (receipt) => this.applyReceipt(items, receipt),
+            (receipt) => {
+              if (asCallFirst && receipt.status === 1) this.careful = false;
+              return this.applyReceipt(items, receipt);
+            },
             (error) => this.refused(items, error),
           ),
         (error) => this.refused(items, error),
@@ -506,14 +642,19 @@ export class Relayer {
         });
         for (const item of items) if (item.state === "sending") item.state = "pending";
       })
-      .finally(() => this.batchesInFlight--);
+      .finally(() => {
+        this.batchesInFlight--;
+        this.rewardsInFlight -= reward;
+      });
   }
 
   private async applyReceipt(items: Item[], receipt: MinedReceipt): Promise<void> {
     const { distributor, metrics, log } = this.options;
     if (receipt.status !== 1) {
-      // Passed as a call and failed when mined (the state moved between them): the same call, made again,
-      // names the custom error (a pause, say) or shows the items went through.
+      // Failed when mined (the state moved since it was screened or run as a call): the same call, made
+      // again, names the custom error (a pause, say) or shows the items went through. Every batch is run as
+      // a call first from now on, until one lands.
+      this.careful = true;
       const refusal = await this.options.pipeline
         .dryRun({ to: distributor.address, data: this.encode(items) })
         .then(
@@ -567,6 +708,7 @@ export class Relayer {
     }
     log("info", "batch mined", {
       loop: "relayer",
+      file: items[0].file.name,
       tx: receipt.hash,
       block: receipt.blockNumber,
       items: items.length,
@@ -586,6 +728,7 @@ export class Relayer {
       for (const item of items) if (item.state === "sending") item.state = "pending";
       return;
     }
+    this.careful = true;
     if (/EnforcedPause|paused/i.test(sentence)) {
       log("warn", "claims refused while paused; tried again later", { loop: "relayer", error: sentence });
       for (const item of items) {
@@ -607,9 +750,23 @@ export class Relayer {
       this.settle(item, { outcome: "refused", reason: sentence });
       return;
     }
+    // Halves run as calls first: they are suspects.
     const half = Math.ceil(items.length / 2);
-    this.sendBatch(items.slice(0, half));
-    this.sendBatch(items.slice(half));
+    this.sendBatch(items.slice(0, half), 0n, true);
+    this.sendBatch(items.slice(half), 0n, true);
+  }
+
+  /** A row the chain would refuse for good, refused here without sending it. */
+  private refuse(item: Item, reason: string): void {
+    this.options.metrics.claimFailures.inc();
+    this.options.log("warn", "row refused on its own; the rest of its file goes on", {
+      loop: "relayer",
+      file: item.file.name,
+      row: item.row,
+      id: `${item.attestation.period}/${item.attestation.id}`,
+      reason,
+    });
+    this.settle(item, { outcome: "refused", reason });
   }
 
   // ----------------------------------------------------------------------- earlier claims of an id

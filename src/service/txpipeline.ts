@@ -91,6 +91,9 @@ export async function readReceipt(provider: JsonRpcProvider, hash: string): Prom
   };
 }
 
+/** How long a mined nonce may show no receipt of ours before it counts as taken by another transaction. */
+const RECEIPT_GRACE_MS = 2_000;
+
 /** One signed version of a transaction under its nonce (a replacement is a second version). */
 interface Version {
   hash: string;
@@ -113,6 +116,8 @@ interface InFlight extends Queued {
   lastSentAt: number;
   /** The last replacement's time (its first send, before any). */
   lastReplacedAt: number;
+  /** Since when its nonce has been mined with none of its versions' receipts found, if it has. */
+  missingSince?: number;
 }
 
 /**
@@ -135,6 +140,8 @@ export class TxPipeline {
   private nextNonce?: number;
   /** Since when the lowest nonce in flight has been above the mined one (a gap), if it is. */
   private gapSince?: number;
+  private ticking?: Promise<void>;
+  private tickAgain = false;
   private readonly now: () => number;
   private readonly log: (message: string, fields?: Record<string, unknown>) => void;
 
@@ -143,10 +150,30 @@ export class TxPipeline {
     this.log = options.log ?? (() => undefined);
   }
 
-  /** Queues `payload`; resolves with its receipt once mined (status 0 included), rejects if it would revert. */
+  /**
+   * Queues `payload` and sends it at once (a tick right away, joined with one already running); resolves
+   * with its receipt once mined (status 0 included), rejects if it would revert.
+   */
   send(payload: Payload): Promise<MinedReceipt> {
-    return new Promise((resolve, reject) => this.queue.push({ payload, resolve, reject }));
+    const receipt = new Promise<MinedReceipt>((resolve, reject) =>
+      this.queue.push({ payload, resolve, reject }),
+    );
+    if (!this.sendSoon) {
+      this.sendSoon = true;
+      setImmediate(() => {
+        this.sendSoon = false;
+        if (this.nextNonce !== undefined)
+          this.tick().catch((error: unknown) =>
+            this.log("a tick failed; the next one starts over from the chain", {
+              error: describeError(error),
+            }),
+          );
+      });
+    }
+    return receipt;
   }
+
+  private sendSoon = false;
 
   /** The sending account. */
   address(): string {
@@ -184,8 +211,25 @@ export class TxPipeline {
     this.inFlight.clear();
   }
 
-  /** One step: settle what was mined, recover what was lost, then fill the free slots. */
-  async tick(): Promise<void> {
+  /**
+   * One step: settle what was mined, recover what was lost, then fill the free slots. Steps never overlap:
+   * a call while one runs (new payloads to send at once, say) makes it run once more, and waits for that.
+   */
+  tick(): Promise<void> {
+    if (this.ticking) {
+      this.tickAgain = true;
+      return this.ticking;
+    }
+    this.ticking = (async () => {
+      do {
+        this.tickAgain = false;
+        await this.step();
+      } while (this.tickAgain);
+    })().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async step(): Promise<void> {
     const { provider, wallet } = this.options;
     const mined = await this.call("eth_getTransactionCount", () =>
       provider.getTransactionCount(wallet.address, "latest"),
@@ -239,6 +283,12 @@ export class TxPipeline {
     for (const [i, [nonce, tx]] of due.entries()) {
       const receipt = receipts[i];
       if (receipt === undefined) return; // the node did not answer: ask again next tick
+      if (receipt === null) {
+        // A node may count a block's nonces a moment before it serves the block's receipts: a nonce is
+        // taken by another transaction only when none of ours shows up for a while.
+        tx.missingSince ??= this.now();
+        if (this.now() - tx.missingSince < RECEIPT_GRACE_MS) continue;
+      }
       this.inFlight.delete(nonce);
       if (receipt) tx.resolve(receipt);
       else {
@@ -289,6 +339,9 @@ export class TxPipeline {
 
   private async fill(): Promise<void> {
     const { provider, wallet, maxInFlight } = this.options;
+    // Signed in nonce order, broadcast together: a node takes a later nonce into its pool before an earlier
+    // one arrives, and one after the other a tick's dozen broadcasts of 70 kB each took most of a second.
+    const signed: Array<Promise<void>> = [];
     while (this.queue.length > 0 && this.inFlight.size < maxInFlight) {
       const item = this.queue[0];
       const { gasLimit: bound, ...call } = item.payload;
@@ -317,8 +370,9 @@ export class TxPipeline {
       };
       this.nextNonce = tx.nonce + 1;
       this.inFlight.set(tx.nonce, tx);
-      await this.broadcast(tx, await this.sign(tx, this.options.gasPriceWei));
+      signed.push(this.broadcast(tx, await this.sign(tx, this.options.gasPriceWei)));
     }
+    await Promise.all(signed);
   }
 
   private async sign(tx: InFlight, gasPrice: bigint): Promise<Version> {

@@ -2,7 +2,9 @@ import { expect } from "chai";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { customerIdFor, readAllUsage } from "../../src";
+import fc from "fast-check";
+import { customerIdFor, readAllUsage, type UsageRecord } from "../../src";
+import { readPlainCsv, readQuotedCsv } from "../../src/usage";
 
 const ALICE = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 const ALICE_CHECKSUMMED = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
@@ -253,5 +255,47 @@ describe("usage files", function () {
         "salt: 5 characters is too short to hide account ids (16 or more)",
       );
     });
+  });
+});
+
+describe("usage CSV without quotes, read by hand", function () {
+  const collect = async (rows: AsyncGenerator<UsageRecord>) => {
+    const out: Array<UsageRecord | string> = [];
+    try {
+      for await (const r of rows) out.push(r);
+    } catch (error) {
+      out.push((error as Error).message);
+    }
+    return out;
+  };
+
+  it("gives the same rows, line numbers and errors as csv-parse, for any mix of line ends, blank lines, spaces and a byte-order mark", async function () {
+    const cell = fc.constantFrom(ALICE, ` ${ALICE} `, CUSTOMER, "202611", "compute", " 7 ", "12", "x", "");
+    const space = fc.constantFrom("", " ", "  ");
+    const valid = fc
+      .tuple(space, space, fc.constantFrom("compute", "7", "ai"), fc.nat(10_000))
+      .map(([a, b, category, cents]) => `${a}${ALICE}${b},${CUSTOMER},${a}202611,${category}${b},${cents}`);
+    const line = fc.oneof(
+      { weight: 6, arbitrary: valid },
+      {
+        weight: 1,
+        arbitrary: fc.array(cell, { minLength: 0, maxLength: 7 }).map((cells) => cells.join(",")),
+      },
+      { weight: 1, arbitrary: space },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 6 }),
+        fc.constantFrom("\n", "\r\n"),
+        fc.boolean(),
+        fc.boolean(),
+        async (lines, end, bom, lastEnd) => {
+          const text = (bom ? "\uFEFF" : "") + [`${HEADER}`, ...lines].join(end) + (lastEnd ? end : "");
+          const file = await fileWith("p.csv", text);
+          expect(await collect(readPlainCsv(file))).to.deep.equal(await collect(readQuotedCsv(file)));
+        },
+      ),
+      { numRuns: 200, seed: 20261206 },
+    );
   });
 });

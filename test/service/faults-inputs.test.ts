@@ -254,27 +254,41 @@ describe("the issuer service under faults of its inputs and its environment", fu
   });
 
   it("refuses on its own a row the chain refuses, settles the rest of its file, and sends no transaction that reverts", async function () {
-    // The fault: a row of a period without a policy kept its whole file in the inbox until the row's
-    // deadline, each retry a reverted transaction on chain.
+    // The fault: a row of a period without a policy, or with usage that overflows the reward, kept its whole
+    // file in the inbox until the row's deadline, each retry a reverted transaction on chain.
     const { inbox } = await start(config("poisoned", {}), "poisoned");
     const from = await world.provider.getBlockNumber();
     const rows = world.usageRows(30);
     const [poisoned] = world.usageRows(1, 202001); // no policy for 2020-01
-    const file = await world.drop(inbox, "usage.csv", [...rows.slice(0, 15), poisoned, ...rows.slice(15)]);
+    // Usage whose reward exceeds the period's whole budget: it could never be paid.
+    const [huge] = world.usageRows(1).map((r) => r.replace(",1000,", ",18446744073709551615,"));
+    const file = await world.drop(inbox, "usage.csv", [
+      ...rows.slice(0, 15),
+      poisoned,
+      ...rows.slice(15),
+      huge,
+    ]);
     await until("the file is settled", () => world.result(inbox, file.name) !== undefined, 60_000);
     const result = world.result(inbox, file.name) as FileResult;
     const refused = result.settled.filter((r) => r.outcome === "refused");
     expect([
       result.outcomes,
-      refused.map((r) => [r.row, r.id]),
-      /PolicyNotPublished/.test(refused[0].reason!),
-    ]).to.deep.equal([{ claimed: 30, refused: 1 }, [[17, poisoned.split(",")[5]]], true]);
+      refused.map((r) => [r.row, r.id]).sort(),
+      refused.map((r) => /PolicyNotPublished|whole budget/.test(r.reason!)),
+    ]).to.deep.equal([
+      { claimed: 30, refused: 2 },
+      [
+        [17, poisoned.split(",")[5]],
+        [33, huge.split(",")[5]],
+      ],
+      [true, true],
+    ]);
     expect(await world.failedTransactionsFrom(world.wallet(RELAYER).address, from)).to.deep.equal([]);
     await expectClaimedOnce(
       rows.map((r) => r.split(",")[5]),
       inbox,
       file.name,
-      31,
+      32,
     );
   });
 

@@ -24,7 +24,7 @@ import {
   type LedgerEntry,
   type UsageAttestation,
 } from "../../src";
-import type { IssuerConfig } from "../../src/service/issuer";
+import { SERVICE_NODE_ARGS, type IssuerConfig } from "../../src/service/issuer";
 import type { FileResult } from "../../src/service/relayer";
 import {
   RedemptionGateway__factory,
@@ -297,7 +297,13 @@ export async function startWorld() {
     ): Promise<ChildProcess> {
       const log = path.join(dir, `${name}.log`);
       const out = openSync(log, "a");
-      const command = [process.execPath, path.join(ROOT, "bin", "zon-issuer.js"), "--config", configFile];
+      const command = [
+        process.execPath,
+        ...SERVICE_NODE_ARGS,
+        path.join(ROOT, "bin", "zon-issuer.js"),
+        "--config",
+        configFile,
+      ];
       const child = spawn([...wrapper, ...command][0], [...wrapper, ...command].slice(1), {
         cwd: ROOT,
         env,

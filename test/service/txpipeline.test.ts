@@ -223,13 +223,15 @@ describe("the transaction pipeline (many in flight from one key)", function () {
   });
 
   it("sends a payload again under a new nonce when another sender of the same key took its nonce", async function () {
-    const { pipeline, wallet, mine } = await setup();
+    const { pipeline, wallet, mine, clock } = await setup();
     const receipt = pipeline.send({ to: SINK, data: "0x03" });
     await pipeline.tick();
     // A second process with the same key replaces it in the pool (it pays more) and gets nonce 0 mined.
     await wallet.sendTransaction({ to: SINK, data: "0xff", nonce: 0, gasPrice: 10n, type: 0 });
     await mine();
-    await pipeline.tick();
+    await pipeline.tick(); // no receipt of its own under nonce 0: not taken yet (a node may be slow to serve it)
+    clock.now += 2_000;
+    await pipeline.tick(); // still none: taken by another, sent again under nonce 1
     await mine();
     await pipeline.tick();
     const mined = await receipt;
