@@ -593,7 +593,19 @@ export class Relayer {
         if (offset >= items.length) continue;
         const batch = items.slice(offset, offset + batchSize);
         for (const item of batch) item.state = "sending";
-        const { sendable, reward } = await this.screen(batch);
+        let screened: { sendable: Item[]; reward: bigint };
+        try {
+          screened = await this.screen(batch);
+        } catch (error) {
+          // A policy could not be read (a node fault): the batch waits for a later round.
+          for (const item of batch) if (item.state === "sending") item.state = "pending";
+          this.options.log("warn", "cannot read a period's policy now; its rows wait", {
+            loop: "relayer",
+            error: describeError(error),
+          });
+          return;
+        }
+        const { sendable, reward } = screened;
         if (sendable.length === 0) continue;
         // Run as a call first only when it might revert: after a failure, or near what may still be minted.
         const risky = this.careful || this.rewardsInFlight + reward > this.allowed.mintable;
