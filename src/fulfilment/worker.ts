@@ -12,7 +12,7 @@ import {
   type Provider,
   type ContractTransactionResponse,
 } from "ethers";
-import { ZonCoin__factory, type RedemptionGateway, type ZonCoin } from "../../typechain-types";
+import type { RedemptionGateway, ZonCoin } from "../../typechain-types";
 import { describeError } from "../errors";
 import { minedReceipt } from "../receipts";
 import { requestFromArgs, type RedemptionRequest } from "../redemption";
@@ -411,6 +411,8 @@ export class FulfilmentWorker {
   private async blocked(): Promise<Blocked> {
     const { gateway } = this.options;
     const address = await gateway.getAddress();
+    // Required here, not imported: hardhat.config.ts loads this module before a fresh checkout has compiled.
+    const { ZonCoin__factory } = require("../../typechain-types") as typeof import("../../typechain-types");
     this.token ??= ZonCoin__factory.connect(
       await this.rpc("token", () => gateway.token()),
       gateway.runner!.provider!,
