@@ -49,10 +49,10 @@ export interface LocalChain {
 /**
  * Starts anvil with the private network's settings (`BESU_LOCAL.anvilArgs`) and waits for its genesis.
  * `stateFile` keeps the chain across a restart (anvil writes it when stopped and loads it when started);
- * `automine` mines each transaction at once instead of a block a second.
+ * `automine` mines each transaction at once instead of a block a second; `blockSeconds`, another block time.
  */
 export async function startLocalChain(
-  options: { stateFile?: string; automine?: boolean } = {},
+  options: { stateFile?: string; automine?: boolean; blockSeconds?: number } = {},
 ): Promise<LocalChain> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -61,7 +61,7 @@ export async function startLocalChain(
   const stateCache = mkdtempSync(path.join(os.tmpdir(), "zon-anvil-"));
   stateCaches.add(stateCache);
   let args = [
-    ...BESU_LOCAL.anvilArgs(port),
+    ...BESU_LOCAL.anvilArgs(port, undefined, undefined, options.blockSeconds),
     ...["--cache-path", stateCache],
     ...(options.stateFile ? ["--state", options.stateFile] : []),
   ];
