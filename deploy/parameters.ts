@@ -44,6 +44,8 @@ export interface SuiteParameters {
     /** Seconds between announcing a recovery or forced transfer and carrying it out (0: no announcement). */
     delay: bigint;
   };
+  /** The issuer service's own sending account (its relayer key): on a Besu network it must be allowed too. */
+  issuerService?: { relayer: string };
 }
 
 /** The token's cap on the enforcement delay (ZonCoin.MAX_ENFORCEMENT_DELAY). */
@@ -155,6 +157,7 @@ export function parseParameters(raw: unknown, source: string): SuiteParameters {
   if (delay > MAX_ENFORCEMENT_DELAY)
     fail("enforcement.delay:", Number(delay), "at most 2592000 (30 days, the contract's cap)");
 
+  const issuerService = (raw as Record<string, unknown>).issuerService;
   return {
     governance: address(raw, "governance"),
     pauser: address(raw, "pauser"),
@@ -181,6 +184,9 @@ export function parseParameters(raw: unknown, source: string): SuiteParameters {
       forcedTransferOfficer: address(enforcement, "forcedTransferOfficer", "enforcement."),
       delay,
     },
+    ...(issuerService === undefined
+      ? {}
+      : { issuerService: { relayer: address(section("issuerService"), "relayer", "issuerService.") } }),
   };
 }
 
@@ -217,6 +223,7 @@ export function refuseTestAccounts(p: SuiteParameters, source: string): void {
     ["escrow.treasury", p.escrow.treasury],
     ["enforcement.recoveryOfficer", p.enforcement.recoveryOfficer],
     ["enforcement.forcedTransferOfficer", p.enforcement.forcedTransferOfficer],
+    ...(p.issuerService ? [["issuerService.relayer", p.issuerService.relayer] as [string, string]] : []),
   ];
   // A low address (0x…01, the precompiles' range) is a placeholder: nobody holds its key.
   const placeholders = roles.filter(([, address]) => known.has(address) || BigInt(address) < 0x10000n);

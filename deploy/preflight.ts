@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { runPreflight, type PreflightRow } from "../src";
+import { checkNodes, Operator, runPreflight, type PreflightRow } from "../src";
 import { loadParameters } from "./parameters";
 
 /** The suite's largest runtime size, and its deploy transactions with plausible constructor arguments. */
@@ -23,8 +23,11 @@ export async function suiteFootprint(hre: HardhatRuntimeEnvironment, deployer: s
   return { largestContractBytes, deploys };
 }
 
-/** The accounts the deploy parameters give a role that sends transactions (attestors sign off chain; the treasury only receives). */
-function roleAccountsOf(network: string): Array<{ field: string; address: string }> {
+/**
+ * The accounts of the deploy parameters that send transactions: every role holder, the enforcement
+ * officers and the issuer service's relayer (attestors sign off chain; the treasury only receives).
+ */
+export function transactingAccountsOf(network: string): Array<{ field: string; address: string }> {
   if (!existsSync(path.join(__dirname, "parameters", `${network}.json`))) return [];
   const p = loadParameters(network);
   return [
@@ -34,11 +37,20 @@ function roleAccountsOf(network: string): Array<{ field: string; address: string
     { field: "rewards.policyOfficer", address: p.rewards.policyOfficer },
     { field: "redemption.fulfiller", address: p.redemption.fulfiller },
     { field: "redemption.catalogueManager", address: p.redemption.catalogueManager },
+    { field: "enforcement.recoveryOfficer", address: p.enforcement.recoveryOfficer },
+    { field: "enforcement.forcedTransferOfficer", address: p.enforcement.forcedTransferOfficer },
+    ...(p.issuerService ? [{ field: "issuerService.relayer", address: p.issuerService.relayer }] : []),
   ];
 }
 
-/** Preflight of the current network for the suite, as its first deployer account. */
-export async function preflightNetwork(hre: HardhatRuntimeEnvironment): Promise<PreflightRow[]> {
+/**
+ * Preflight of the current network for the suite, as its first deployer account; with `besuDir` (a
+ * network written by besu:new), also every node of it, logged in as the operator.
+ */
+export async function preflightNetwork(
+  hre: HardhatRuntimeEnvironment,
+  besuDir?: string,
+): Promise<PreflightRow[]> {
   const [deployer] = await hre.ethers.getSigners();
   if (!deployer)
     throw new Error(
@@ -48,11 +60,30 @@ export async function preflightNetwork(hre: HardhatRuntimeEnvironment): Promise<
     hre.network.config.chainId ?? (await hre.ethers.provider.getNetwork()).chainId,
   );
   const configured = hre.network.config.gasPrice;
-  return runPreflight(hre.ethers.provider, {
+  const roleAccounts = transactingAccountsOf(hre.network.name);
+  const rows = await runPreflight(hre.ethers.provider, {
     expectedChainId,
     deployer: deployer.address,
     deployGasPrice: typeof configured === "number" ? BigInt(configured) : undefined,
-    roleAccounts: roleAccountsOf(hre.network.name),
+    roleAccounts,
+    issuerRelayerGiven: roleAccounts.some((a) => a.field === "issuerService.relayer"),
     ...(await suiteFootprint(hre, deployer.address)),
   });
+  if (besuDir === undefined) return rows;
+  const senders = await sendingAccounts(hre, [
+    { field: "deployer", address: deployer.address },
+    ...roleAccounts,
+  ]);
+  for (const check of await checkNodes(await Operator.open(besuDir), expectedChainId, senders))
+    rows.push({ check: `node ${check.node}`, ok: check.ok, detail: check.detail });
+  return rows;
+}
+
+/** The accounts that sign transactions themselves: a contract (a Safe) sends through its owners' keys. */
+async function sendingAccounts(
+  hre: HardhatRuntimeEnvironment,
+  accounts: Array<{ field: string; address: string }>,
+): Promise<Array<{ field: string; address: string }>> {
+  const codes = await Promise.all(accounts.map((a) => hre.ethers.provider.getCode(a.address)));
+  return accounts.filter((_, i) => codes[i] === "0x");
 }

@@ -18,6 +18,8 @@ export interface PreflightOptions {
   deployGasPrice?: bigint;
   /** Every account the deploy parameters give a role: each must be allowed to transact too. */
   roleAccounts?: Array<{ field: string; address: string }>;
+  /** Whether roleAccounts holds the issuer service's relayer (the parameters' issuerService.relayer). */
+  issuerRelayerGiven?: boolean;
 }
 
 // Cancun opcodes in init code: TSTORE 1 at slot 0, TLOAD it, add BLOBBASEFEE, return the word.
@@ -128,24 +130,37 @@ export async function runPreflight(provider: Provider, o: PreflightOptions): Pro
   });
 
   // eth_estimateGas ignores Besu's accounts allowlist: read the list itself where the node exposes PERM.
-  const accounts = [{ field: "deployer", address: o.deployer }, ...(o.roleAccounts ?? [])];
+  // A contract (a Safe) never signs a transaction: its owners' keys do, and they are not known here.
+  const candidates = [{ field: "deployer", address: o.deployer }, ...(o.roleAccounts ?? [])];
+  const codes = await Promise.all(candidates.map((a) => provider.getCode(a.address)));
+  const accounts = candidates.filter((_, i) => codes[i] === "0x");
+  const contracts = candidates.filter((_, i) => codes[i] !== "0x");
+  const contractNote =
+    contracts.length === 0
+      ? ""
+      : `; ${contracts.map((c) => `${c.field} ${c.address}`).join(", ")} ${contracts.length > 1 ? "are contracts" : "is a contract"} (a Safe?): the keys of its owners send its transactions and must be on the allowlist`;
+  const relayerMissing = o.roleAccounts !== undefined && o.issuerRelayerGiven === false;
   const allowlist = await attempt(async () => (await rpc.send("perm_getAccountsAllowlist", [])) as string[]);
   if (allowlist.value === undefined) {
     rows.push({
       check: "accounts allowlist",
       ok: true,
-      detail: `cannot be checked: the node does not answer perm_getAccountsAllowlist (${allowlist.error}); make sure the deployer and every role account are on every node's allowlist`,
+      detail: `cannot be checked: the node does not answer perm_getAccountsAllowlist (${allowlist.error}); make sure the deployer and every role account are on every node's allowlist (preflight --besu-dir checks every node)${contractNote}`,
     });
   } else {
     const listed = new Set(allowlist.value.map((a) => a.toLowerCase()));
     const missing = accounts.filter((a) => !listed.has(a.address.toLowerCase()));
     rows.push({
       check: "accounts allowlist",
-      ok: missing.length === 0,
+      ok: missing.length === 0 && !relayerMissing,
       detail:
-        missing.length === 0
+        (missing.length === 0
           ? `the deployer and ${accounts.length - 1} role account(s) are on the node's allowlist`
-          : `not on the node's allowlist: ${missing.map((m) => `${m.field} ${m.address}`).join(", ")}; add each on every node (npx hardhat besu:member --dir <network> --account <address>)`,
+          : `not on the node's allowlist: ${missing.map((m) => `${m.field} ${m.address}`).join(", ")}; add each on every node (npx hardhat besu:member --dir <network> --account <address>)`) +
+        (relayerMissing
+          ? "; the parameters have no issuerService.relayer: the issuer service's sending account cannot be checked (add it)"
+          : "") +
+        contractNote,
     });
   }
   return rows;

@@ -3,11 +3,14 @@ import path from "node:path";
 import { types } from "hardhat/config";
 import { zonTask } from "./context";
 import { preflightNetwork } from "../deploy/preflight";
+
 import {
+  addValidatorFiles,
+  DEFAULT_HEAP_MIB,
+  Operator,
   parseMembers,
-  readNetworkFile,
-  setMember,
-  voteValidator,
+  parsePublicHost,
+  parseWebOrigin,
   writeNetwork,
   ZONCOIN_CHAIN_ID,
 } from "../src";
@@ -28,8 +31,13 @@ zonTask(
   .addOptionalParam("subnet", "the compose network's /24 subnet (each node gets a fixed IP in it)")
   .addOptionalParam(
     "webOrigins",
-    "comma-separated origins of the business portal the RPC node answers (CORS)",
+    "comma-separated origins whose pages or wallet extensions may call the RPC node (CORS); default: npm run web's and MetaMask's",
   )
+  .addOptionalParam(
+    "publicHosts",
+    "comma-separated host names the RPC node answers besides localhost (a reverse proxy's, e.g. rpc.example.com)",
+  )
+  .addParam("heapMib", "Java heap per node, MiB (BESU_OPTS=-Xmx…)", DEFAULT_HEAP_MIB, types.int)
   .setAction(
     async (args: {
       name: string;
@@ -43,6 +51,8 @@ zonTask(
       funded: boolean;
       subnet?: string;
       webOrigins?: string;
+      publicHosts?: string;
+      heapMib: number;
     }) => {
       let raw: unknown;
       try {
@@ -62,14 +72,9 @@ zonTask(
         force: args.force,
         funded: args.funded,
         subnet: args.subnet,
-        webOrigins: args.webOrigins?.split(",").map((origin) => {
-          const trimmed = origin.trim();
-          if (!/^https?:\/\/[^/\s]+$/.test(trimmed))
-            throw new Error(
-              `web-origins: ${JSON.stringify(trimmed)} is not an origin (scheme://host[:port])`,
-            );
-          return trimmed;
-        }),
+        webOrigins: args.webOrigins?.split(",").map(parseWebOrigin),
+        publicHosts: args.publicHosts?.split(",").map(parsePublicHost),
+        heapMiB: args.heapMib,
       });
       console.log(`network "${args.name}" written to ${outDir} (chain id ${args.chainId})`);
       console.table(nodes.map((n) => ({ node: n.label, role: n.role, address: n.address })));
@@ -78,18 +83,20 @@ zonTask(
     },
   );
 
-zonTask(
-  "preflight",
-  "Checks that the network can take the ZonCoin deploy; exits non-zero on a failure",
-).setAction(async (_args, hre) => {
-  const rows = await preflightNetwork(hre);
-  console.table(rows.map((r) => ({ check: r.check, result: r.ok ? "pass" : "FAIL", detail: r.detail })));
-  const failed = rows.filter((r) => !r.ok);
-  if (failed.length > 0) {
-    throw new Error(`preflight: ${failed.map((r) => r.check).join(", ")} failed on ${hre.network.name}`);
-  }
-  return rows;
-});
+zonTask("preflight", "Checks that the network can take the ZonCoin deploy; exits non-zero on a failure")
+  .addOptionalParam(
+    "besuDir",
+    "a network written by besu:new: also check every node of it (peers, chain, every transacting account allowed)",
+  )
+  .setAction(async (args: { besuDir?: string }, hre) => {
+    const rows = await preflightNetwork(hre, args.besuDir);
+    console.table(rows.map((r) => ({ check: r.check, result: r.ok ? "pass" : "FAIL", detail: r.detail })));
+    const failed = rows.filter((r) => !r.ok);
+    if (failed.length > 0) {
+      throw new Error(`${failed.map((r) => r.check).join(", ")} failed on ${hre.network.name}`);
+    }
+    return rows;
+  });
 
 zonTask(
   "besu:member",
@@ -99,7 +106,7 @@ zonTask(
   .addParam("account", "the business's address")
   .addFlag("remove", "remove it instead")
   .setAction(async (args: { dir: string; account: string; remove: boolean }) => {
-    const nodes = await setMember(await readNetworkFile(args.dir), args.account, !args.remove);
+    const nodes = await (await Operator.open(args.dir)).setMember(args.account, !args.remove);
     console.log(
       `${args.account} ${args.remove ? "removed from" : "on"} the accounts allowlist of ${nodes.join(", ")}: all agree`,
     );
@@ -119,14 +126,51 @@ zonTask(
     async (args: { dir: string; validator: string; add: boolean; remove: boolean; discard: boolean }) => {
       const chosen = [args.add && "add", args.remove && "remove", args.discard && "discard"].filter(Boolean);
       if (chosen.length !== 1) throw new Error("vote: give exactly one of --add, --remove, --discard");
-      const voters = await voteValidator(
-        await readNetworkFile(args.dir),
-        args.validator,
-        chosen[0] as "add" | "remove" | "discard",
-      );
+      const voters = await (
+        await Operator.open(args.dir)
+      ).voteValidator(args.validator, chosen[0] as "add" | "remove" | "discard");
       console.log(
         `${chosen[0]} ${args.validator}: proposed on ${voters.join(", ")}; it takes effect once more than half of the validators agree, before the next epoch transition`,
       );
       return voters;
     },
   );
+
+zonTask(
+  "besu:add-validator",
+  "Writes the next validator of a network (key, config, compose service), lists it on every node; then start it and vote it in",
+)
+  .addParam("dir", "the network's directory (written by besu:new)")
+  .addOptionalParam("seed", "derive its key from this seed (reproducible); default: a random key")
+  .setAction(async (args: { dir: string; seed?: string }) => {
+    const operator = await Operator.open(args.dir);
+    // Read before writing anything: the new node starts with the accounts the running nodes agree on.
+    const accounts = await operator.agreedAccounts();
+    const { node, network } = await addValidatorFiles(args.dir, operator.network, accounts, args.seed);
+    console.log(
+      `${node.label} ${node.address} written to ${args.dir}/${node.label}; network.json, static-nodes.json, docker-compose.yml and prometheus.yml updated`,
+    );
+    try {
+      // The running nodes accept the new one's connection once its enode is on their nodes allowlist.
+      await operator.allowNodes(network.nodes.map((n) => n.enode));
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}; ${node.label}'s files are written: start it (docker compose up -d ${node.label}) and run npx hardhat besu:allow-nodes --dir ${args.dir} once every node answers`,
+      );
+    }
+    console.log(`its enode is on every running node's nodes allowlist. Next:
+  sudo chown -R 1000:1000 ${path.join(args.dir, node.label)}
+  (cd ${args.dir} && docker compose up -d ${node.label})
+  npx hardhat besu:vote --dir ${args.dir} --validator ${node.address} --add`);
+    return node;
+  });
+
+zonTask("besu:allow-nodes", "Puts every node of network.json on every node's nodes allowlist, then checks")
+  .addParam("dir", "the network's directory (written by besu:new)")
+  .setAction(async (args: { dir: string }) => {
+    const operator = await Operator.open(args.dir);
+    await operator.allowNodes();
+    console.log(
+      `every node of ${args.dir}/network.json is on the nodes allowlist of ${operator.network.nodes.map((n) => n.label).join(", ")}`,
+    );
+  });

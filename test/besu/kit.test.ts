@@ -1,13 +1,21 @@
 import { expect } from "chai";
+import bcrypt from "bcryptjs";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { chmod, chown, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parse } from "smol-toml";
 import { computeAddress, decodeRlp, getAddress, SigningKey } from "ethers";
 import {
   BESU_CONFIG_OPTIONS,
+  BESU_PUBLIC_API_METHODS,
+  corsPattern,
+  DEFAULT_WEB_ORIGINS,
+  METAMASK_ORIGIN,
   parseMembers,
+  parsePublicHost,
+  parseWebOrigin,
+  PUBLIC_RPC_METHODS,
   qbftExtraData,
   QBFT_MIX_HASH,
   writeNetwork,
@@ -143,14 +151,49 @@ describe("Besu network kit", function () {
       }
     });
 
-    it("lets the business portal's origins call the RPC node from a browser, and no page call a validator", async function () {
+    it("lets the portal's origins and MetaMask call the RPC node, each origin matching only itself, and no page call a validator", async function () {
       const { read, nodes } = await network();
       for (const n of nodes) {
-        const config = parse(await read(`${n.label}/config.toml`)) as Record<string, unknown>;
-        expect(config["rpc-http-cors-origins"], n.label).to.deep.equal(
-          n.role === "rpc" ? ["http://127.0.0.1:5173", "http://localhost:5173"] : undefined,
+        const config = parse(await read(`${n.label}/config.toml`)) as Record<string, string[]>;
+        if (n.role !== "rpc") {
+          expect(config["rpc-http-cors-origins"], n.label).to.equal(undefined);
+          continue;
+        }
+        // Besu joins the origins with "|" into one expression that must match the whole Origin header.
+        const pattern = new RegExp(`^(?:${config["rpc-http-cors-origins"].join("|")})$`);
+        for (const origin of DEFAULT_WEB_ORIGINS) expect(pattern.test(origin), origin).to.equal(true);
+        expect(pattern.test(METAMASK_ORIGIN)).to.equal(true);
+        for (const stranger of ["http://127x0x0x1:5173", "https://evil.example", "http://localhost:5174"])
+          expect(pattern.test(stranger), stranger).to.equal(false);
+      }
+    });
+
+    it("answers the Host names of a reverse proxy on the RPC node only when the operator names them", async function () {
+      const { read, nodes } = await network({ publicHosts: ["RPC.Example.com"] });
+      for (const n of nodes) {
+        const config = parse(await read(`${n.label}/config.toml`)) as Record<string, string[]>;
+        expect(config["host-allowlist"], n.label).to.deep.equal(
+          n.role === "rpc" ? ["localhost", "127.0.0.1", "rpc.example.com"] : ["localhost", "127.0.0.1"],
         );
       }
+    });
+
+    it("accepts wallet extensions' origins and refuses what is not an origin, naming the value", function () {
+      expect(parseWebOrigin(" chrome-extension://nkbihfbeogaeaoehlefnkodbefgpgknn ")).to.equal(
+        METAMASK_ORIGIN,
+      );
+      expect(parseWebOrigin("moz-extension://0e9f4b7a-1b2c-4d5e-8f90-123456789abc")).to.equal(
+        "moz-extension://0e9f4b7a-1b2c-4d5e-8f90-123456789abc",
+      );
+      expect(parseWebOrigin("https://portal.example.com:8443")).to.equal("https://portal.example.com:8443");
+      for (const bad of ["https://portal.example.com/", "ftp://x.example", "*", "chrome-extension://id:80"])
+        expect(() => parseWebOrigin(bad), bad).to.throw(
+          `web-origins: ${JSON.stringify(bad)} is not an origin`,
+        );
+      expect(() => parsePublicHost("https://rpc.example.com")).to.throw(
+        'public-hosts: "https://rpc.example.com" is not a host name',
+      );
+      expect(corsPattern("http://127.0.0.1:5173")).to.equal("http://127\\.0\\.0\\.1:5173");
     });
 
     it("writes only options Besu 24.12 knows in config.toml, and no profile there (Besu ignores it)", async function () {
@@ -163,6 +206,72 @@ describe("Besu network kit", function () {
         ).to.deep.equal([]);
         expect(keys).to.not.include("profile");
       }
+    });
+
+    it("puts PERM, QBFT and TXPOOL behind the login on every node, and opens only public methods Besu knows on the RPC node", async function () {
+      const { read, nodes } = await network();
+      for (const n of nodes) {
+        const config = parse(await read(`${n.label}/config.toml`)) as Record<string, unknown>;
+        expect(config["rpc-http-authentication-enabled"], n.label).to.equal(true);
+        expect(config["rpc-http-authentication-credentials-file"]).to.equal("/config/rpc_auth.toml");
+        const open = (config["rpc-http-api-methods-no-auth"] as string[] | undefined) ?? [];
+        expect(open, n.label).to.deep.equal(n.role === "rpc" ? [...PUBLIC_RPC_METHODS] : []);
+        // Besu refuses to start when a no-auth entry is not one of its RpcMethod names.
+        expect(open.filter((m) => !BESU_PUBLIC_API_METHODS.has(m))).to.deep.equal([]);
+        expect(
+          open.filter((m) => /^(perm|qbft|txpool|admin)_/.test(m) || m === "eth_sendTransaction"),
+        ).to.deep.equal([]);
+        if (n.role === "rpc") expect(config["rpc-ws-api"]).to.deep.equal(["ETH", "NET", "WEB3"]);
+      }
+    });
+
+    it("opens what wallets, ethers and the issuer service call on the RPC node", function () {
+      for (const method of [
+        "eth_chainId",
+        "eth_blockNumber",
+        "eth_call",
+        "eth_estimateGas",
+        "eth_sendRawTransaction",
+        "eth_getTransactionReceipt",
+        "eth_getTransactionCount",
+        "eth_getLogs",
+        "eth_feeHistory",
+        "eth_gasPrice",
+        "eth_maxPriorityFeePerGas",
+        "eth_getBlockByNumber",
+        "eth_getBalance",
+        "eth_getCode",
+        "net_version",
+        "web3_clientVersion",
+      ])
+        expect(PUBLIC_RPC_METHODS, method).to.include(method);
+    });
+
+    it("writes a credentials file Besu's RpcAuthFileValidator accepts, for the operator's password in the 0600 file", async function () {
+      const { read, dir } = await network();
+      const auth = parse(await read("rpc_auth.toml")) as { Users: Record<string, Record<string, unknown>> };
+      const password = (await read("admin-password")).trim();
+      expect((await stat(path.join(dir, "admin-password"))).mode & 0o777).to.equal(0o600);
+      expect(Object.keys(auth)).to.deep.equal(["Users"]);
+      for (const user of Object.values(auth.Users)) {
+        // Every user has a password; every other entry is a non-empty list.
+        expect(user.password)
+          .to.be.a("string")
+          .and.match(/^\$2a\$10\$/);
+        for (const [key, value] of Object.entries(user).filter(([k]) => k !== "password"))
+          expect(value, key).to.be.an("array").that.is.not.empty;
+      }
+      expect(bcrypt.compareSync(password, auth.Users.operator.password as string)).to.equal(true);
+      expect(auth.Users.operator.permissions).to.include.members(["perm:*", "qbft:*"]);
+    });
+
+    it("checks passwords as Besu does: the hash in Besu's own acceptance-test credentials verifies", function () {
+      // acceptance-tests/tests/src/test/resources/authentication/auth.toml at 24.12.2, password "pegasys".
+      const besuFixture = "$2a$10$l3GA7K8g6rJ/Yv.YFSygCuI9byngpEzxgWS9qEg5emYDZomQW7fGC";
+      expect([
+        bcrypt.compareSync("pegasys", besuFixture),
+        bcrypt.compareSync("pegasus", besuFixture),
+      ]).to.deep.equal([true, false]);
     });
 
     it("lists every node in static-nodes.json and in each node's own allowlists file, and exactly the members", async function () {
@@ -219,6 +328,46 @@ describe("Besu network kit", function () {
       await expect(network({ outDir: dir })).to.be.rejectedWith(
         `out: ${dir} exists; pass --force to overwrite it`,
       );
+    });
+
+    it("refuses --force over node directories it cannot empty, before deleting anything", async function () {
+      const { dir } = await network();
+      // As root, act as an operator whose node directories were handed to Besu's uid; as anyone else,
+      // a node directory without write permission is the same denial.
+      const asRoot = process.geteuid!() === 0;
+      if (asRoot) {
+        for (const entry of [
+          path.dirname(dir),
+          dir,
+          ...Object.keys(await filesOf(dir)).map((f) => path.join(dir, f)),
+        ])
+          await chown(entry, 4242, 4242);
+        for (const label of ["validator1", "validator2", "validator3", "validator4", "rpcnode"])
+          await chown(path.join(dir, label), 4242, 4242);
+        await chown(path.join(dir, "validator2"), 1000, 1000);
+      } else await chmod(path.join(dir, "validator2"), 0o555);
+      const attempt = async (action: () => Promise<unknown>) => {
+        if (asRoot) process.seteuid!(4242);
+        try {
+          return await action().then(
+            () => undefined,
+            (error: Error) => error,
+          );
+        } finally {
+          if (asRoot) process.seteuid!(0);
+        }
+      };
+      const refused = await attempt(() => network({ outDir: dir, force: true }));
+      expect(refused).to.be.instanceOf(Error);
+      expect((refused as Error).message).to.match(
+        new RegExp(
+          `^out: ${dir}/validator2/\\S+ cannot be deleted by this user .*docker compose down -v.* delete ${dir} with sudo rm -rf`,
+        ),
+      );
+      expect(await filesOf(dir)).to.have.property("validator1/key");
+      // The refusal was right: the same user cannot delete it.
+      expect(await attempt(() => rm(dir, { recursive: true }))).to.have.property("code", "EACCES");
+      if (!asRoot) await chmod(path.join(dir, "validator2"), 0o755);
     });
 
     it("overwrites it with --force", async function () {

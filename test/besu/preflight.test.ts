@@ -17,14 +17,19 @@ async function startChain(
 ): Promise<{ child: ChildProcess; provider: JsonRpcProvider }> {
   const port = await freePort();
   const child = spawn(ANVIL, args(port), { stdio: "ignore" });
-  const provider = new JsonRpcProvider(`http://127.0.0.1:${port}`, undefined, {
-    staticNetwork: true,
-    cacheTimeout: -1,
-  });
+  const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 100; attempt++) {
     try {
-      await provider.send("eth_chainId", []);
-      return { child, provider };
+      // Asked with fetch: a provider made before the node answers logs its own retries.
+      await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
+      return {
+        child,
+        provider: new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1 }),
+      };
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 100)); // anvil is still starting
     }
@@ -82,10 +87,15 @@ describe("preflight (needs the real, uninstrumented bytecode)", function () {
       roleAccounts?: Array<{ field: string; address: string }>;
       /** Put a stub of Besu's PERM API in front of the chain, answering with this accounts allowlist. */
       allowlist?: string[];
+      /** Whether the parameters name the issuer service's relayer (default: yes). */
+      issuerRelayerGiven?: boolean;
+      /** Accounts given contract code first (a Safe as a role holder). */
+      contracts?: string[];
     } = {},
   ) {
     const { child, provider: direct } = await startChain(args);
     chains.push(child);
+    for (const address of options.contracts ?? []) await direct.send("anvil_setCode", [address, "0x00"]);
     const stub = options.allowlist
       ? await permStub(direct._getConnection().url, options.allowlist)
       : undefined;
@@ -99,6 +109,7 @@ describe("preflight (needs the real, uninstrumented bytecode)", function () {
         deployer,
         deployGasPrice: options.deployGasPrice,
         roleAccounts: options.roleAccounts,
+        issuerRelayerGiven: options.issuerRelayerGiven ?? true,
         ...(await suiteFootprint(hre, deployer)),
       });
     } finally {
@@ -215,5 +226,28 @@ describe("preflight (needs the real, uninstrumented bytecode)", function () {
     expect(row(rows, "gas price").detail).to.match(
       /^the deploy offers 0 wei per gas, the node asks at least [0-9]+ \(its min-gas-price\): set BESU_GAS_PRICE/,
     );
+  });
+
+  it("does not ask a contract holding a role (a Safe) to be on the allowlist, and says its owners must be", async function () {
+    const safe = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    const rows = await preflightOn((port) => BESU_LOCAL.anvilArgs(port), {
+      allowlist: [DEPLOYER],
+      roleAccounts: [{ field: "governance", address: safe }],
+      contracts: [safe],
+    });
+    expect(row(rows, "accounts allowlist")).to.deep.include({ ok: true });
+    expect(row(rows, "accounts allowlist").detail).to.contain(
+      `governance ${safe} is a contract (a Safe?): the keys of its owners send its transactions and must be on the allowlist`,
+    );
+  });
+
+  it("fails the allowlist check when the parameters name no issuer-service relayer to check", async function () {
+    const rows = await preflightOn((port) => BESU_LOCAL.anvilArgs(port), {
+      allowlist: [DEPLOYER],
+      roleAccounts: [],
+      issuerRelayerGiven: false,
+    });
+    expect(row(rows, "accounts allowlist")).to.deep.include({ ok: false });
+    expect(row(rows, "accounts allowlist").detail).to.contain("the parameters have no issuerService.relayer");
   });
 });

@@ -136,8 +136,25 @@ describe("deploy parameters", function () {
       redemption: { ...p.redemption, fulfiller: own(), catalogueManager: own() },
       escrow: { ...p.escrow, treasury: own() },
       enforcement: { ...p.enforcement, recoveryOfficer: own(), forcedTransferOfficer: own() },
+      issuerService: { relayer: own() },
     };
     expect(() => refuseTestAccounts(mine, "besu.json")).to.not.throw();
+  });
+
+  it("refuses, for a real network, an issuer-service relayer that is a well-known test account", function () {
+    const p = loadParameters("besu.example");
+    expect(() => refuseTestAccounts(p, "besu.json")).to.throw(
+      /issuerService\.relayer 0xBcd4042DE499D14e55001CcbB24a551F3b954096/,
+    );
+  });
+
+  it("names an issuer-service relayer that is not an address", function () {
+    expect(() =>
+      parseParameters(
+        withChange((p) => (p.issuerService = { relayer: "0x12" })),
+        "p.json",
+      ),
+    ).to.throw('p.json: issuerService.relayer: "0x12" is not a non-zero address');
   });
 
   it("names a network without a parameter file", function () {
