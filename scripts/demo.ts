@@ -257,13 +257,19 @@ async function main(): Promise<void> {
   );
   await mined(escrow.connect(initech).deliver(agreementId, 0));
   await mined(escrow.connect(acme).release(agreementId, 0));
-  detail("milestone 0: Initech delivers, Acme releases: 198 ZON to Initech, 2 ZON fee to the treasury");
+  detail(
+    "milestone 0: Initech delivers, Acme releases: 198 ZON to Initech, 2 ZON fee accrued for the treasury",
+  );
   await mined(escrow.connect(initech).deliver(agreementId, 1));
   await mined(escrow.connect(acme).dispute(agreementId, 1));
   await mined(escrow.connect(arbiter).resolve(agreementId, 1, parseUnits("90", 18)));
   detail(
     "milestone 1: delivered, disputed by Acme; the arbiter splits it within its 14 days: 90 ZON back to Acme, 207.9 to Initech, 2.1 fee",
   );
+  // Fees wait in the escrow's books until anyone sends them on (a treasury that cannot receive never blocks a release).
+  const fees = await escrow.feesAccrued();
+  await mined(escrow.connect(acme).withdrawFees());
+  detail(`withdrawFees: the ${zon(fees)} ZON of fees go to the treasury (anyone may send them)`);
   const agreement = await readAgreement(escrow, agreementId);
   detail(
     `milestones now: ${agreement.milestones.map((m) => `${m.index}:${m.status}`).join(", ")} (milestone 2 stays in escrow until delivered or refunded)`,
@@ -403,8 +409,9 @@ async function finalReport(
       if (["funded", "delivered", "disputed"].includes(m.status)) unsettled += m.amount;
   }
   checks.push([
-    "escrow balance == lockedTotal == Σ unsettled milestones",
-    (balances.get(escrowAddress) ?? 0n) === unsettled && (await escrow.lockedTotal()) === unsettled,
+    "escrow balance == lockedTotal + feesAccrued, lockedTotal == Σ unsettled milestones",
+    (balances.get(escrowAddress) ?? 0n) === unsettled + (await escrow.feesAccrued()) &&
+      (await escrow.lockedTotal()) === unsettled,
   ]);
   for (const period of [PERIOD, LARGE_PERIOD]) {
     const [, budget, committed] = await distributor.periodPolicy(period);
