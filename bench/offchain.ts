@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
 import { once } from "node:events";
 import os from "node:os";
 import path from "node:path";
@@ -20,6 +22,48 @@ const SIGNATURES = 300;
 const FAST_SIGNATURES = 20_000;
 const EPOCH_RECORDS = 1_000_000;
 const BENEFICIARIES = 200_000;
+const FOCUS_ROWS = 1_000_000;
+const FOCUS_ACCOUNTS = 20_000;
+const FOCUS_HEADER =
+  "BilledCost,BillingAccountId,BillingAccountName,BillingCurrency,BillingPeriodEnd,BillingPeriodStart,ChargeCategory,ChargeClass,ChargeDescription,ChargeFrequency,ChargePeriodEnd,ChargePeriodStart,ConsumedQuantity,ConsumedUnit,EffectiveCost,ListCost,ProviderName,RegionId,ResourceId,ServiceCategory,ServiceName,SubAccountId,Tags,x_UsageType";
+const FOCUS_SERVICES = [
+  ["Compute", "Virtual Machines"],
+  ["Storage", "Object Storage"],
+  ["Networking", "Data Transfer"],
+  ["Databases", "Managed SQL"],
+  ["Analytics", "Warehouse"],
+  ["AI and Machine Learning", "Inference"],
+  ["Developer Tools", "Build Service"],
+];
+
+/**
+ * A FOCUS export of `rows` rows over FOCUS_ACCOUNTS sub-accounts (a quoted description and tags on every
+ * fourth row, a credit every 50th, a purchase every 97th), and the registry of all but the last 100 accounts.
+ */
+export async function writeFocusExport(file: string, wallets: string, rows: number): Promise<void> {
+  const out = createWriteStream(file);
+  out.write(FOCUS_HEADER + "\n");
+  let state = 0x2027_0201;
+  const next = () => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0);
+  const period = "2027-03-01T00:00:00Z,2027-02-01T00:00:00Z";
+  for (let i = 0; i < rows; i++) {
+    const account = next() % FOCUS_ACCOUNTS;
+    const [category, service] = FOCUS_SERVICES[next() % FOCUS_SERVICES.length];
+    const charge = i % 97 === 0 ? "Purchase" : i % 50 === 0 ? "Credit" : "Usage";
+    const cost = `${charge === "Credit" ? "-" : ""}${next() % 500}.${String(next() % 1_000_000).padStart(6, "0")}`;
+    const quoted = i % 4 === 0;
+    const description = quoted ? '"VM hours, on demand"' : "VM hours";
+    const tags = quoted ? `"{""team"":""t${account % 40}"",""env"":""prod""}"` : "{}";
+    const line = `${cost},ba-${account % 500},Billing ${account % 500},USD,${period},${charge},,${description},Usage-Based,${period},${next() % 1000},Hours,${cost},${cost},Zon Cloud,eu-west-1,res-${i},${category},${service},sub-${account},${tags},Usage:${i % 13}\n`;
+    if (!out.write(line)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+  const registry = ["account,wallet,number"];
+  for (let account = 0; account < FOCUS_ACCOUNTS - 100; account++)
+    registry.push(`sub-${account},${zeroPadValue(toBeHex(0x2000_0000 + account), 20)},${account}`);
+  await writeFile(wallets, registry.join("\n") + "\n");
+}
 
 /** Deterministic pseudo-random usage records: the same file on every run. */
 async function writeUsageFile(file: string, records: number): Promise<void> {
@@ -95,6 +139,33 @@ export async function benchOffchain(results: BenchResults): Promise<void> {
       throw new Error(`epoch child built ${measured.leafCount} leaves, not ${EPOCH_RECORDS}`);
     results.offchain["epochBuild1M.seconds"] = Math.round(measured.seconds * 10) / 10;
     results.offchain["epochBuild1M.peakMiB"] = Math.round(measured.peakMiB);
+
+    // A million FOCUS rows into attestations (the issue's bound: under a minute), plain and gzip'd.
+    const focusFile = path.join(dir, "focus-1m.csv");
+    const wallets = path.join(dir, "wallets.csv");
+    await writeFocusExport(focusFile, wallets, FOCUS_ROWS);
+    await pipeline(createReadStream(focusFile), createGzip(), createWriteStream(`${focusFile}.gz`));
+    for (const [name, file] of [
+      ["focus1M", focusFile],
+      ["focus1MGzip", `${focusFile}.gz`],
+    ]) {
+      const { stdout: focusOut } = await promisify(execFile)(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", path.join(__dirname, "focus-child.ts"), file, wallets],
+        { maxBuffer: 1 << 20 },
+      );
+      const focus = JSON.parse(focusOut.trim().split("\n").pop()!) as {
+        seconds: number;
+        peakMiB: number;
+        rows: number;
+        attestations: number;
+      };
+      if (focus.rows !== FOCUS_ROWS)
+        throw new Error(`focus child read ${focus.rows} rows, not ${FOCUS_ROWS}`);
+      results.offchain[`${name}.seconds`] = Math.round(focus.seconds * 10) / 10;
+      results.offchain[`${name}.peakMiB`] = Math.round(focus.peakMiB);
+      results.offchain[`${name}.attestations`] = focus.attestations;
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

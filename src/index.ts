@@ -2,6 +2,7 @@ export * from "./permit";
 export * from "./roles";
 export * from "./rewards";
 export * from "./usage";
+export * from "./focus";
 export * from "./epoch";
 export * from "./network";
 export * from "./bundle";

@@ -3,6 +3,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { parse } from "csv-parse";
 import { getAddress, isHexString, keccak256, toUtf8Bytes } from "ethers";
+import { isFocusFile, readFocusExport, type FocusContext, type FocusReport } from "./focus";
 import { CATEGORIES, type CategoryName } from "./rewards";
 
 /**
@@ -54,21 +55,76 @@ export class UsageFileError extends Error {
 
 type RawRow = Record<string, unknown>;
 
-/**
- * Reads a usage file, yielding validated records in file order. A file named `*.csv` is CSV as billing
- * exports write it (RFC 4180: a header row; quoted cells, which may hold commas; CRLF or LF line ends;
- * an optional byte-order mark), read with csv-parse; any other file is JSON lines (one object a line).
- */
-export async function* readUsageFile(file: string): AsyncGenerator<UsageRecord> {
-  if (file.toLowerCase().endsWith(".csv")) yield* readCsv(file);
-  else yield* readJsonLines(file);
+/** How a usage file is read: FOCUS exports need `focus`; unknown columns are a notice unless `strict`. */
+export interface UsageReadOptions {
+  focus?: FocusContext;
+  /** Filled while a FOCUS export is read: what it held besides the attestations. */
+  focusReport?: FocusReport;
+  /** Refuse columns and fields the usage format does not know (by default they are ignored). */
+  strict?: boolean;
+  /** Told once per file of the unknown columns it ignores. */
+  onNotice?: (message: string) => void;
 }
 
-async function* readCsv(file: string): AsyncGenerator<UsageRecord> {
+/** The columns a file carries that the usage format does not read: ignored, or refused with `strict`. */
+class UnknownColumns {
+  private readonly seen = new Set<string>();
+  constructor(
+    private readonly file: string,
+    private readonly options: UsageReadOptions,
+  ) {}
+
+  /** Whether `name` is a usage field; an unknown one is refused (strict) or noticed once. */
+  known(name: string, row: number, kind: "column" | "field"): boolean {
+    if (KNOWN_FIELDS.includes(name)) return true;
+    if (this.options.strict)
+      throw new UsageFileError(this.file, row, name, `unknown ${kind} (known: ${KNOWN_FIELDS.join(", ")})`);
+    if (!this.seen.has(name)) {
+      this.seen.add(name);
+      this.options.onNotice?.(
+        `${path.basename(this.file)}: ignoring unknown ${kind} "${name}" (first at row ${row}; --strict refuses it)`,
+      );
+    }
+    return false;
+  }
+}
+
+/**
+ * Reads a usage file, yielding validated records in file order. A FOCUS export (CSV, gzip'd CSV or
+ * Parquet; see focus.ts) becomes one record per account, period and category. A file named `*.csv` is
+ * the project's CSV as billing exports write it (RFC 4180: a header row; quoted cells, which may hold
+ * commas; CRLF or LF line ends; an optional byte-order mark); any other file is JSON lines (one object a
+ * line). Columns the format does not know are ignored with one notice (refused with `strict`).
+ */
+export async function* readUsageFile(
+  file: string,
+  options: UsageReadOptions = {},
+): AsyncGenerator<UsageRecord> {
+  if (await isFocusFile(file)) {
+    if (!options.focus)
+      throw new UsageFileError(
+        file,
+        1,
+        "header",
+        "is a FOCUS export: give the wallet registry (--wallets) and the salt (CUSTOMER_ID_SALT) to read it",
+      );
+    yield* readFocusExport(file, options.focus, options.focusReport);
+  } else if (/\.gz$/i.test(file))
+    throw new UsageFileError(
+      file,
+      1,
+      "header",
+      "a gzip'd file must be a FOCUS export (a header with BilledCost, ChargeCategory and BillingPeriodStart)",
+    );
+  else if (file.toLowerCase().endsWith(".csv")) yield* readCsv(file, options);
+  else yield* readJsonLines(file, options);
+}
+
+async function* readCsv(file: string, options: UsageReadOptions): AsyncGenerator<UsageRecord> {
   // Most exports quote nothing: those are split by hand, four times as fast as the full parser (a 200 MB
   // export is read twice by the issuer service). A file with any quote goes through csv-parse.
-  if (await hasNoQuote(file)) yield* readPlainCsv(file);
-  else yield* readQuotedCsv(file);
+  if (await hasNoQuote(file)) yield* readPlainCsv(file, options);
+  else yield* readQuotedCsv(file, options);
 }
 
 async function hasNoQuote(file: string): Promise<boolean> {
@@ -78,7 +134,10 @@ async function hasNoQuote(file: string): Promise<boolean> {
 }
 
 /** A CSV without quotes, line by line: the same rows, line numbers and errors as csv-parse gives (`readQuotedCsv`). */
-export async function* readPlainCsv(file: string): AsyncGenerator<UsageRecord> {
+export async function* readPlainCsv(
+  file: string,
+  options: UsageReadOptions = {},
+): AsyncGenerator<UsageRecord> {
   let header: string[] | undefined;
   let line = 0;
   let rest = "";
@@ -93,7 +152,7 @@ export async function* readPlainCsv(file: string): AsyncGenerator<UsageRecord> {
     if (content.trim() === "") return;
     const cells = content.split(",").map((cell) => cell.trim());
     if (!header) {
-      header = parseHeader(file, cells);
+      header = parseHeader(file, cells, options);
       return;
     }
     yield parseUsageRow(file, line, csvRow(file, line, header, cells));
@@ -107,7 +166,10 @@ export async function* readPlainCsv(file: string): AsyncGenerator<UsageRecord> {
   if (!header) throw new UsageFileError(file, 1, "header", "the file is empty: a CSV header is required");
 }
 
-export async function* readQuotedCsv(file: string): AsyncGenerator<UsageRecord> {
+export async function* readQuotedCsv(
+  file: string,
+  options: UsageReadOptions = {},
+): AsyncGenerator<UsageRecord> {
   const parser = createReadStream(file).pipe(
     parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
   );
@@ -118,7 +180,7 @@ export async function* readQuotedCsv(file: string): AsyncGenerator<UsageRecord> 
       info: { lines: number };
     }>) {
       if (!header) {
-        header = parseHeader(file, record);
+        header = parseHeader(file, record, options);
         continue;
       }
       yield parseUsageRow(file, info.lines, csvRow(file, info.lines, header, record));
@@ -131,30 +193,28 @@ export async function* readQuotedCsv(file: string): AsyncGenerator<UsageRecord> 
   if (!header) throw new UsageFileError(file, 1, "header", "the file is empty: a CSV header is required");
 }
 
-async function* readJsonLines(file: string): AsyncGenerator<UsageRecord> {
+async function* readJsonLines(file: string, options: UsageReadOptions): AsyncGenerator<UsageRecord> {
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  const columns = new UnknownColumns(file, options);
   let row = 0;
   for await (const text of lines) {
     const line = row++ === 0 ? text.replace(/^\uFEFF/, "") : text;
     if (line.trim() === "") continue;
-    yield parseUsageRow(file, row, jsonRow(file, row, line));
+    yield parseUsageRow(file, row, jsonRow(file, row, line, columns));
   }
 }
 
 /** Reads a whole usage file, failing on its first bad row: use it before submitting anything. */
-export async function readAllUsage(file: string): Promise<UsageRecord[]> {
+export async function readAllUsage(file: string, options: UsageReadOptions = {}): Promise<UsageRecord[]> {
   const records: UsageRecord[] = [];
-  for await (const record of readUsageFile(file)) records.push(record);
+  for await (const record of readUsageFile(file, options)) records.push(record);
   return records;
 }
 
-function parseHeader(file: string, cells: string[]): string[] {
+function parseHeader(file: string, cells: string[], options: UsageReadOptions): string[] {
   const header = cells.map((h) => h.trim());
-  for (const name of header) {
-    if (!KNOWN_FIELDS.includes(name)) {
-      throw new UsageFileError(file, 1, name, `unknown column (known: ${KNOWN_FIELDS.join(", ")})`);
-    }
-  }
+  const columns = new UnknownColumns(file, options);
+  for (const name of header) columns.known(name, 1, "column");
   for (const name of USAGE_REQUIRED_FIELDS) {
     if (!header.includes(name))
       throw new UsageFileError(file, 1, name, "required column is missing from the header");
@@ -171,7 +231,7 @@ function csvRow(file: string, row: number, header: string[], cells: string[]): R
   return raw;
 }
 
-function jsonRow(file: string, row: number, line: string): RawRow {
+function jsonRow(file: string, row: number, line: string, columns: UnknownColumns): RawRow {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -182,9 +242,8 @@ function jsonRow(file: string, row: number, line: string): RawRow {
     throw new UsageFileError(file, row, "row", "a JSON line must be an object");
   }
   for (const [name, cell] of Object.entries(value)) {
-    if (!KNOWN_FIELDS.includes(name)) {
-      throw new UsageFileError(file, row, name, `unknown field (known: ${KNOWN_FIELDS.join(", ")})`);
-    }
+    // An ignored field is never converted, whatever it holds.
+    if (!columns.known(name, row, "field")) continue;
     // Every value a text or a number: anything else (an object, a list, true) is refused by name, before
     // anything converts it (an object whose toString is not a function throws on conversion).
     if (typeof cell !== "string" && typeof cell !== "number" && cell !== null)

@@ -29,6 +29,11 @@ import {
   signAttestation,
   signRevocation,
   UsageFileError,
+  describeFocusReport,
+  emptyFocusReport,
+  focusContext,
+  customerIdSalt,
+  type UsageReadOptions,
   type EpochProofLine,
   type SignedAttestation,
 } from "../src";
@@ -182,9 +187,51 @@ zonTask("rewards:policy", "Publishes a billing period's cashback rates and mint 
     },
   );
 
-zonTask("rewards:sign", "Signs the attestations of a usage file (CSV or JSON lines) into a bundle file")
+/**
+ * The usage a task reads: `--usage` (the project's CSV or JSON lines) or `--focus` with `--wallets` (a
+ * FOCUS export, its account registry, the mapping and `CUSTOMER_ID_SALT`); notices go to stderr.
+ */
+async function usageInput(
+  hre: HardhatRuntimeEnvironment,
+  args: {
+    usage?: string;
+    focus?: string;
+    wallets?: string;
+    mapping?: string;
+    strict: boolean;
+  },
+): Promise<{ file: string; options: UsageReadOptions }> {
+  const onNotice = (message: string) => console.warn(`notice: ${message}`);
+  if ((args.usage === undefined) === (args.focus === undefined))
+    throw new Error("usage: give either --usage (the usage CSV or JSON lines) or --focus (a FOCUS export)");
+  if (args.usage !== undefined) {
+    for (const flag of ["wallets", "mapping"] as const)
+      if (args[flag] !== undefined) throw new Error(`${flag}: only with --focus`);
+    return { file: args.usage, options: { strict: args.strict, onNotice } };
+  }
+  if (args.wallets === undefined)
+    throw new Error("wallets: --focus needs the account registry (a CSV of account,wallet,number)");
+  const focus = focusContext({
+    wallets: args.wallets,
+    mapping: args.mapping,
+    salt: customerIdSalt(configValue("CUSTOMER_ID_SALT"), await isLocalChain(hre)),
+  });
+  return {
+    file: args.focus!,
+    options: { focus, focusReport: emptyFocusReport(), strict: args.strict, onNotice },
+  };
+}
+
+zonTask(
+  "rewards:sign",
+  "Signs the attestations of a usage file (CSV or JSON lines) or a FOCUS billing export into a bundle file",
+)
   .addOptionalParam("distributor", `${DISTRIBUTOR}; part of what is signed`)
-  .addParam("usage", "usage file: beneficiary,customerId,period,category,usageCents,id[,deadline]")
+  .addOptionalParam("usage", "usage file: beneficiary,customerId,period,category,usageCents,id[,deadline]")
+  .addOptionalParam("focus", "a FOCUS 1.x export (CSV, .csv.gz or Parquet) instead of --usage")
+  .addOptionalParam("wallets", "with --focus: the account registry, a CSV of account,wallet,number")
+  .addOptionalParam("mapping", "with --focus: service categories and names → cashback categories (JSON)")
+  .addFlag("strict", "refuse columns the usage format does not know (by default ignored, with a notice)")
   .addParam("out", "bundle file to write")
   .addOptionalParam("deadline", "Unix seconds, for rows without a deadline")
   .addParam("deadlineMargin", "seconds a deadline must lie beyond the chain's time", 3_600, types.int)
@@ -196,7 +243,11 @@ zonTask("rewards:sign", "Signs the attestations of a usage file (CSV or JSON lin
     async (
       args: {
         distributor?: string;
-        usage: string;
+        usage?: string;
+        focus?: string;
+        wallets?: string;
+        mapping?: string;
+        strict: boolean;
         out: string;
         deadline?: string;
         deadlineMargin: number;
@@ -204,31 +255,30 @@ zonTask("rewards:sign", "Signs the attestations of a usage file (CSV or JSON lin
       },
       hre,
     ) => {
-      const records = await readAllUsage(args.usage); // the whole file is checked before anything is signed
+      const { file, options } = await usageInput(hre, args);
+      // The whole file is checked before anything is signed.
+      const records = await readAllUsage(file, options);
+      if (options.focusReport)
+        for (const line of describeFocusReport(file, options.focusReport)) console.log(line);
       const fallbackDeadline = args.deadline === undefined ? undefined : wholeArg("deadline", args.deadline);
       const margin = BigInt(args.deadlineMargin);
       const now = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp);
-      if (records.length === 0) throw new Error(`${args.usage}: no usage rows (only a header?)`);
+      if (records.length === 0)
+        throw new Error(
+          options.focusReport
+            ? `${file}: no attestation to sign (the report above says what the export held)`
+            : `${file}: no usage rows (only a header?)`,
+        );
       const seen = new Map<string, number>();
       const attestations = records.map((r) => {
         if (r.id === undefined)
-          throw new UsageFileError(
-            args.usage,
-            r.row,
-            "id",
-            "missing (an attestation needs its per-period id)",
-          );
+          throw new UsageFileError(file, r.row, "id", "missing (an attestation needs its per-period id)");
         const deadline = r.deadline ?? fallbackDeadline;
         if (deadline === undefined)
-          throw new UsageFileError(
-            args.usage,
-            r.row,
-            "deadline",
-            "missing (give it in the file or --deadline)",
-          );
+          throw new UsageFileError(file, r.row, "deadline", "missing (give it in the file or --deadline)");
         if (deadline < now + margin)
           throw new UsageFileError(
-            args.usage,
+            file,
             r.row,
             "deadline",
             `${deadline} is ${deadline < now ? "in the past" : `less than ${margin} s away`} (chain time ${now}); nobody could claim it in time`,
@@ -236,7 +286,7 @@ zonTask("rewards:sign", "Signs the attestations of a usage file (CSV or JSON lin
         const key = `${r.period}/${r.id}`;
         if (seen.has(key))
           throw new UsageFileError(
-            args.usage,
+            file,
             r.row,
             "id",
             `${key} repeats row ${seen.get(key)}: each (period, id) mints once`,

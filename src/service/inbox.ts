@@ -15,7 +15,7 @@ import path from "node:path";
  */
 
 /** Usage files: CSV, JSON lines. Names starting with "." are being written. */
-export const USAGE_FILE = /^[^.].*\.(csv|jsonl|json)$/i;
+export const USAGE_FILE = /^[^.].*\.(csv|jsonl|json|csv\.gz|parquet)$/i;
 
 /** The relayer's own folders inside the inbox. */
 const OWN_FOLDERS = new Set(["done", "rejected"]);

@@ -30,6 +30,7 @@ import {
   workerName,
   type UnpaidDelivery,
 } from "../fulfilment/worker";
+import { customerIdSalt, focusContext } from "../focus";
 import { configLookup, namedKey } from "../keys";
 import { isLocalNode, TEST_MNEMONIC } from "../network";
 import { rewardDomain } from "../rewards";
@@ -95,6 +96,13 @@ export interface IssuerConfig {
     stallAfterSeconds?: number;
     /** Rows of one file read and signed ahead of sending (default 20,000). */
     windowRows?: number;
+    /**
+     * FOCUS exports in the inbox: the account registry (account,wallet,number) and the optional mapping
+     * file, read again for each file taken; the salt is `CUSTOMER_ID_SALT` (environment or Hardhat vars).
+     */
+    focus?: { wallets: string; mapping?: string };
+    /** Refuse usage columns the format does not know (by default ignored, with a log line). */
+    strictColumns?: boolean;
   };
   worker: {
     /**
@@ -173,6 +181,17 @@ export function loadIssuerConfig(file: string): IssuerConfig {
     if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1))
       fail(name, "it must be a whole number, at least 1");
   }
+  const focus = field(config, "relayer.focus");
+  if (focus !== undefined) {
+    if (typeof field(config, "relayer.focus.wallets") !== "string")
+      fail("relayer.focus.wallets", "it must be the path of the account registry (account,wallet,number)");
+    const mapping = field(config, "relayer.focus.mapping");
+    if (mapping !== undefined && typeof mapping !== "string")
+      fail("relayer.focus.mapping", "it must be the path of the mapping file");
+  }
+  const strictColumns = field(config, "relayer.strictColumns");
+  if (strictColumns !== undefined && typeof strictColumns !== "boolean")
+    fail("relayer.strictColumns", "it must be true or false");
   const receiptTimeout = field(config, "worker.receiptTimeoutSeconds");
   if (receiptTimeout !== undefined && (!Number.isInteger(receiptTimeout) || (receiptTimeout as number) < 1))
     fail("worker.receiptTimeoutSeconds", "it must be a whole number of seconds, at least 1");
@@ -549,6 +568,13 @@ export class IssuerService {
           deadline: 0n,
         },
       ]);
+      const focus = config.relayer.focus;
+      const focusReading =
+        focus === undefined
+          ? undefined
+          : () =>
+              focusContext({ ...focus, salt: customerIdSalt(configLookup(env)("CUSTOMER_ID_SALT"), local) });
+      focusReading?.(); // a missing registry or salt stops the start, not the first export
       const relayer = new Relayer({
         distributor: { address: distributorAddress, interface: distributor.interface },
         pipeline,
@@ -560,6 +586,8 @@ export class IssuerService {
         retrySkippedAfterMs: config.relayer.retrySkippedAfterSeconds * 1000,
         fileStableMs: config.relayer.fileStableMs,
         windowRows: config.relayer.windowRows,
+        focus: focusReading,
+        strictColumns: config.relayer.strictColumns,
         chain: claimChain(
           distributor,
           ZonCoin__factory.connect(deployment.contracts.ZonCoin, relayerProvider),

@@ -5,7 +5,8 @@ import { formatUnits, getAddress, toBeHex, zeroPadValue, type Interface } from "
 import { encodeClaimBatch } from "../calldata";
 import { describeError, revertDataOf } from "../errors";
 import { computeReward, type PeriodPolicy, type UsageAttestation } from "../rewards";
-import { readUsageFile, UsageFileError, type UsageRecord } from "../usage";
+import { describeFocusReport, emptyFocusReport, type FocusContext, type FocusReport } from "../focus";
+import { readUsageFile, UsageFileError, type UsageReadOptions, type UsageRecord } from "../usage";
 import { linesOf, writeFileAtomic } from "./files";
 import { InboxWatcher, unchanged, type Snapshot } from "./inbox";
 import type { IssuerMetrics, Logger } from "./status";
@@ -72,6 +73,8 @@ export interface FileResult {
   outcomes: Partial<Record<Outcome, number>>;
   /** How many times the file changed after it was taken (it was then taken again, whole). */
   changedAfterTaken?: number;
+  /** A FOCUS export: what it held besides the attestations (excluded charges, unregistered accounts…). */
+  focus?: FocusReport;
   /** Every row, in the order it settled: its line, period, id and outcome, for the auditor. */
   settled: RowOutcome[];
 }
@@ -105,6 +108,13 @@ export interface RelayerOptions {
   fileStableMs?: number;
   /** Rows of one file held at once, read and signed ahead of sending (default 20,000). */
   windowRows?: number;
+  /**
+   * What reading a FOCUS export needs (the account registry, the mapping, the salt), read again for each
+   * file taken; without it a FOCUS export is rejected.
+   */
+  focus?: () => FocusContext;
+  /** Refuse usage columns the format does not know (by default they are ignored, with a log line). */
+  strictColumns?: boolean;
   /** What the chain allows now (pauses, what may be minted, policies). */
   chain: ClaimChain;
   /** Reads the distributor's logs (for what an earlier claim of an id was): `eth_getLogs`, chunked. */
@@ -153,6 +163,7 @@ interface InboxFile {
   /** Set once the file changed or vanished: what is still in flight for it is ignored. */
   dropped: boolean;
   changes: number;
+  focus?: FocusReport;
 }
 
 /**
@@ -303,17 +314,32 @@ export class Relayer {
     const scan = await this.watcher.scan(new Set([...this.files.keys(), ...this.taking]));
     for (const { name, why } of scan.ignored) {
       metrics.inboxIgnored.inc({ why });
-      log("warn", "inbox entry left alone: the relayer takes only regular .csv, .jsonl and .json files", {
-        loop: "relayer",
-        file: name,
-        why,
-      });
+      log(
+        "warn",
+        "inbox entry left alone: the relayer takes only regular .csv, .csv.gz, .parquet, .jsonl and .json files",
+        {
+          loop: "relayer",
+          file: name,
+          why,
+        },
+      );
     }
     if (this.stopping) return;
     for (const snapshot of scan.whole) {
       this.taking.add(snapshot.name);
       void this.take(snapshot).finally(() => this.taking.delete(snapshot.name));
     }
+  }
+
+  /** How a file is read: FOCUS exports with the registry as it is now; ignored columns logged once. */
+  private readOptions(name: string): UsageReadOptions {
+    const { focus, strictColumns, log } = this.options;
+    return {
+      strict: strictColumns,
+      onNotice: (message) =>
+        log("info", "usage file column ignored", { loop: "relayer", file: name, notice: message }),
+      ...(focus ? { focus: focus(), focusReport: emptyFocusReport() } : {}),
+    };
   }
 
   /**
@@ -325,8 +351,10 @@ export class Relayer {
     const { inbox, log, metrics } = this.options;
     const file = path.join(inbox, snapshot.name);
     let total: number;
+    let readOptions: UsageReadOptions;
     try {
-      total = await validate(file);
+      readOptions = this.readOptions(snapshot.name);
+      total = await validate(file, readOptions);
     } catch (error) {
       if (!existsSync(file)) return; // moved by another relayer meanwhile
       const reason =
@@ -354,7 +382,8 @@ export class Relayer {
       settled: 0,
       outcomes: {},
       resumed: new Set(),
-      reader: readUsageFile(file),
+      // The same registry and mapping as the validation read: the rows are the ones counted.
+      reader: readUsageFile(file, { ...readOptions, focusReport: undefined, onNotice: undefined }),
       exhausted: false,
       refilling: false,
       window: new Set(),
@@ -363,6 +392,7 @@ export class Relayer {
       defaultDeadline: BigInt(Math.floor(landedAt / 1000) + this.options.deadlineSeconds),
       dropped: false,
       changes: this.changes.get(snapshot.name) ?? 0,
+      focus: readOptions.focusReport,
     };
     await this.resume(entry);
     this.files.set(entry.name, entry);
@@ -372,6 +402,7 @@ export class Relayer {
       file: entry.name,
       items: total,
       ...(entry.settled > 0 ? { resumedSettled: entry.settled } : {}),
+      ...(entry.focus ? { focus: describeFocusReport(entry.name, entry.focus) } : {}),
     });
   }
 
@@ -921,6 +952,7 @@ export class Relayer {
         items: file.total,
         outcomes: file.outcomes,
         ...(file.changes > 0 ? { changedAfterTaken: file.changes } : {}),
+        ...(file.focus ? { focus: file.focus } : {}),
       };
       const head = JSON.stringify(result);
       const moved = await this.moveAside(
@@ -993,10 +1025,10 @@ async function* rowsOf(progressFile: string): AsyncGenerator<string> {
 }
 
 /** Reads a usage file through once, checking every row; returns how many rows it has. */
-async function validate(file: string): Promise<number> {
+async function validate(file: string, options: UsageReadOptions): Promise<number> {
   const seen = new Map<number, Set<number | string>>();
   let rows = 0;
-  for await (const record of readUsageFile(file)) {
+  for await (const record of readUsageFile(file, options)) {
     if (record.id === undefined)
       throw new UsageFileError(file, record.row, "id", "the relayer needs each row's attestation id");
     // Ids as numbers where they fit (a set of a million numbers is a few tens of MB), else as text.
@@ -1013,7 +1045,15 @@ async function validate(file: string): Promise<number> {
     seen.set(record.period, ids);
     rows++;
   }
-  if (rows === 0) throw new UsageFileError(file, 1, "row", "the file holds no row");
+  if (rows === 0)
+    throw new UsageFileError(
+      file,
+      1,
+      "row",
+      options.focusReport
+        ? `no attestation to claim (${describeFocusReport(file, options.focusReport).join("; ")})`
+        : "the file holds no row",
+    );
   return rows;
 }
 

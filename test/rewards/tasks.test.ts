@@ -10,6 +10,7 @@ import {
   computeReward,
   customerIdFor,
   decodeCashbackFile,
+  LOCAL_CUSTOMER_ID_SALT,
   packRates,
 } from "../../src";
 import { runTask } from "../helpers/tasks";
@@ -167,6 +168,55 @@ describe("reward tasks", function () {
       computeReward(POLICY, 1, 20_000n),
       computeReward(POLICY, 5, 30_000n),
     ]);
+  });
+
+  it("signs a FOCUS export with the account registry and submits it, minting each account's net usage", async function () {
+    const f = await loadFixture(taskFixture);
+    const { token, alice, bob } = f;
+    const header =
+      "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ChargeClass,ServiceCategory,ServiceName,SubAccountId,x_Tag";
+    const start = "2026-11-01T00:00:00Z";
+    const lines = [
+      `60.25,ba-1,USD,${start},Usage,,Compute,VM,acme,"a,b"`,
+      `39.75,ba-1,USD,${start},Usage,,Compute,VM,acme,`,
+      `-10,ba-1,USD,${start},Credit,,Compute,VM,acme,`,
+      `200,ba-2,USD,${start},Usage,,Storage,Objects,globex,`,
+      `99,ba-2,USD,${start},Tax,,Other,Tax,globex,`,
+    ];
+    const focus = path.join(f.dir, "export.csv");
+    await writeFile(focus, [header, ...lines].join("\n") + "\n");
+    const wallets = path.join(f.dir, "wallets.csv");
+    await writeFile(wallets, `account,wallet,number\nacme,${alice.address},0\nglobex,${bob.address},1\n`);
+    const args = signArgs(f, { focus, wallets });
+    delete (args as { usage?: string }).usage;
+    await run("rewards:sign", args);
+    const totals = await run<{ claimed: number }>("rewards:submit", { bundle: args.out });
+    expect(totals).to.include({ claimed: 2 });
+    expect(await Promise.all([alice, bob].map((s) => token.balanceOf(s.address)))).to.deep.equal([
+      computeReward(POLICY, 0, 9_000n),
+      computeReward(POLICY, 1, 20_000n),
+    ]);
+    const claims = await f.distributor.queryFilter(f.distributor.filters.AttestationClaimed());
+    expect(claims.map((e) => [e.args.id, e.args.customerId])).to.deep.equal([
+      [0n, customerIdFor(LOCAL_CUSTOMER_ID_SALT, "acme")],
+      [9n, customerIdFor(LOCAL_CUSTOMER_ID_SALT, "globex")],
+    ]);
+  });
+
+  it("refuses --focus together with --usage, naming both", async function () {
+    const f = await loadFixture(taskFixture);
+    await expect(run("rewards:sign", signArgs(f, { focus: f.usage }))).to.be.rejectedWith(
+      "usage: give either --usage (the usage CSV or JSON lines) or --focus (a FOCUS export)",
+    );
+  });
+
+  it("refuses --focus without the account registry", async function () {
+    const f = await loadFixture(taskFixture);
+    const args = signArgs(f, { focus: f.usage });
+    delete (args as { usage?: string }).usage;
+    await expect(run("rewards:sign", args)).to.be.rejectedWith(
+      "wallets: --focus needs the account registry (a CSV of account,wallet,number)",
+    );
   });
 
   it("re-submitting a landed bundle mints nothing and fails, counting the skips by reason", async function () {

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
-import { customerIdFor, readAllUsage, type UsageRecord } from "../../src";
+import { customerIdFor, readAllUsage, type UsageReadOptions, type UsageRecord } from "../../src";
 import { readPlainCsv, readQuotedCsv } from "../../src/usage";
 
 const ALICE = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
@@ -18,9 +18,9 @@ async function fileWith(name: string, content: string): Promise<string> {
   return file;
 }
 
-async function errorOf(name: string, content: string): Promise<string> {
+async function errorOf(name: string, content: string, options: UsageReadOptions = {}): Promise<string> {
   try {
-    await readAllUsage(await fileWith(name, content));
+    await readAllUsage(await fileWith(name, content), options);
   } catch (error) {
     return (error as Error).message;
   }
@@ -178,10 +178,47 @@ describe("usage files", function () {
       );
     });
 
-    it("refuses an unknown column", async function () {
-      expect(await errorOf("u.csv", `${HEADER},colour\n`)).to.match(
+    it("refuses an unknown column when strict", async function () {
+      expect(await errorOf("u.csv", `${HEADER},colour\n`, { strict: true })).to.match(
         /^u\.csv row 1, field "colour": unknown column/,
       );
+    });
+
+    it("ignores unknown columns of a CSV with one notice naming each", async function () {
+      const notices: string[] = [];
+      const file = await fileWith(
+        "u.csv",
+        `${HEADER},x_Region,Tags\n${ALICE},${CUSTOMER},202611,storage,1500,eu,{}\n${ALICE},${CUSTOMER},202611,ai,7,us,{}\n`,
+      );
+      const records = await readAllUsage(file, { onNotice: (message) => notices.push(message) });
+      expect(records.map((r) => [r.row, r.category, r.usageCents])).to.deep.equal([
+        [2, 1, 1500n],
+        [3, 5, 7n],
+      ]);
+      expect(notices).to.deep.equal([
+        'u.csv: ignoring unknown column "x_Region" (first at row 1; --strict refuses it)',
+        'u.csv: ignoring unknown column "Tags" (first at row 1; --strict refuses it)',
+      ]);
+    });
+
+    it("ignores unknown JSON fields, whatever they hold, with one notice per field name", async function () {
+      const notices: string[] = [];
+      const row = { beneficiary: ALICE, customerId: CUSTOMER, period: 202611, category: 0, usageCents: 5 };
+      const odd = { toString: 1 };
+      const file = await fileWith(
+        "u.jsonl",
+        [
+          { ...row, tags: odd },
+          { ...row, tags: [1] },
+        ]
+          .map((line) => JSON.stringify(line))
+          .join("\n") + "\n",
+      );
+      const records = await readAllUsage(file, { onNotice: (message) => notices.push(message) });
+      expect(records.map((r) => r.row)).to.deep.equal([1, 2]);
+      expect(notices).to.deep.equal([
+        'u.jsonl: ignoring unknown field "tags" (first at row 1; --strict refuses it)',
+      ]);
     });
 
     it("refuses an empty CSV file", async function () {
@@ -202,10 +239,10 @@ describe("usage files", function () {
       );
     });
 
-    it("refuses a JSON line with an unknown field", async function () {
-      expect(await errorOf("u.jsonl", JSON.stringify({ beneficiary: ALICE, extra: 1 }))).to.match(
-        /^u\.jsonl row 1, field "extra": unknown field/,
-      );
+    it("refuses a JSON line with an unknown field when strict", async function () {
+      expect(
+        await errorOf("u.jsonl", JSON.stringify({ beneficiary: ALICE, extra: 1 }), { strict: true }),
+      ).to.match(/^u\.jsonl row 1, field "extra": unknown field/);
     });
 
     it("refuses an id that is not a whole number", async function () {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
 import { HDNodeWallet } from "ethers";
 import { TEST_MNEMONIC } from "../../src";
 import path from "node:path";
@@ -53,9 +54,47 @@ describe("the issuer service", function () {
     let inbox: string;
 
     before(async function () {
-      config = world.config("main");
+      const main = world.config("main");
+      // FOCUS exports are read with this registry: numbers far above the usage rows' ids.
+      const wallets = path.join(world.dir, "wallets.csv");
+      await writeFile(
+        wallets,
+        `account,wallet,number\nacme-prod,${world.wallet(ACCOUNTS.acme).address},10000000\nglobex-prod,${world.wallet(ACCOUNTS.globex).address},10000001\n`,
+      );
+      config = { ...main, relayer: { ...main.relayer, focus: { wallets } } };
       inbox = path.join(config.stateDir, "inbox");
       service = await start(config);
+    });
+
+    it("claims a gzip'd FOCUS export's net usage per account and category, and reports what it left out", async function () {
+      const start = "2026-11-01T00:00:00Z";
+      const csv = [
+        "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ChargeClass,ServiceCategory,ServiceName,SubAccountId,x_Note",
+        `12.34,ba-1,USD,${start},Usage,,Compute,VM,acme-prod,"spot, eu"`,
+        `-2.34,ba-1,USD,${start},Usage,Correction,Compute,VM,acme-prod,`,
+        `5,ba-2,USD,${start},Usage,,Storage,Objects,globex-prod,`,
+        `7,ba-3,USD,${start},Usage,,Storage,Objects,initech-prod,`,
+      ].join("\n");
+      await mkdir(inbox, { recursive: true });
+      await writeFile(path.join(inbox, ".export.csv.gz.partial"), gzipSync(csv));
+      await rename(path.join(inbox, ".export.csv.gz.partial"), path.join(inbox, "export.csv.gz"));
+      await until("export.csv.gz is settled", () => world.result(inbox, "export.csv.gz") !== undefined);
+      const claimed = (
+        await world.distributor.queryFilter(world.distributor.filters.AttestationClaimed(202611))
+      ).filter((e) => e.args.id >= 80_000_000n);
+      const result = world.result(inbox, "export.csv.gz")!;
+      expect([
+        claimed.map((e) => [e.args.id, e.args.beneficiary, e.args.category, e.args.usageCents]),
+        result.outcomes,
+        result.focus?.unregistered,
+      ]).to.deep.equal([
+        [
+          [80_000_000n, world.wallet(ACCOUNTS.acme).address, 0n, 1_000n],
+          [80_000_009n, world.wallet(ACCOUNTS.globex).address, 1n, 500n],
+        ],
+        { claimed: 2 },
+        { "initech-prod": { cents: "700", firstRow: 5 } },
+      ]);
     });
 
     it("claims every row of a usage file once and moves the file to done/ with each row's outcome", async function () {

@@ -101,6 +101,31 @@ describe("the README walkthrough on a local chain on another port, from the comm
     expect(ok("zon:balance", "--account", ACME)).to.contain(`${ACME}: 50.0 ZON`);
   });
 
+  it("signs the sample FOCUS export with its registry and mapping, and submits it once", function () {
+    const examples = path.join(__dirname, "..", "..", "docs", "examples", "focus");
+    ok(
+      "rewards:policy",
+      "--period",
+      "202702",
+      "--rates",
+      "compute=500,storage=300,support=200",
+      "--budget",
+      "100000",
+    );
+    const deadline = String(Math.floor(Date.now() / 1000) + 30 * 86_400);
+    const bundle = path.join(dir, "focus-bundle.json");
+    const signed = ok(
+      "rewards:sign",
+      ...["--focus", path.join(examples, "export.csv"), "--wallets", path.join(examples, "wallets.csv")],
+      ...["--mapping", path.join(examples, "mapping.json"), "--out", bundle, "--deadline", deadline],
+    );
+    expect(signed).to.contain(
+      'not in the wallet registry: account "acme-sandbox", 4000 cents (first at row 10)',
+    );
+    expect(signed).to.contain("signed 4 attestations with 2 attestor(s)");
+    expect(ok("rewards:submit", "--bundle", bundle)).to.contain("claimed 4, skipped 0, minted 71.403 ZON");
+  });
+
   it("refuses a usage file with a repeated id before signing anything", async function () {
     const usage = path.join(dir, "twice.csv");
     const row = `${ACME},0x${"11".repeat(32)},202701,compute,1,7`;
