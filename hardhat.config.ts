@@ -17,10 +17,11 @@ import "./tasks/enforcement";
 import "./tasks/status";
 import "./tasks/safe";
 import "./tasks/web";
-import { installErrorHandling } from "./tasks/context";
+import { installCommandLineOutput, installErrorHandling, projectTaskOnCommandLine } from "./tasks/context";
 
 // Every task above fails with one decoded sentence and exit code 1 (a stack only with --verbose or DEBUG).
 installErrorHandling();
+installCommandLineOutput();
 
 // One pinned compiler. It comes from the `solc` npm package (WebAssembly build) so that compiling
 // never downloads anything: many networks, ours included, cannot reach the compiler download site.
@@ -45,16 +46,26 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
-// The fault suites (the issuer service as its own process, under faults, on chains of their own) take
-// minutes: `npm run faults` runs them, and CI runs it; a plain `npm test` leaves them out. Named on the
-// command line, any test file runs.
-const FAULT_SUITES = /[\\/]test[\\/]service[\\/]faults[^\\/]*\.test\.ts$/;
+// Suites that drive whole processes on chains of their own take minutes: the fault suites (`npm run
+// faults`) and the end-to-end ones (`npm run test:e2e`: the README walkthrough from the command line, the
+// issuer service in this process). A plain `npm test` leaves them out to stay quick; CI runs all three.
+// Named on the command line, any test file runs.
+const SEPARATE_SUITES = [
+  /[\\/]test[\\/]service[\\/]faults[^\\/]*\.test\.ts$/,
+  /[\\/]test[\\/]service[\\/]issuer\.test\.ts$/,
+  /[\\/]test[\\/]tasks[\\/]walkthrough\.test\.ts$/,
+];
 subtask(TASK_TEST_GET_TEST_FILES).setAction(async (args: { testFiles: string[] }, _hre, runSuper) => {
   const files = (await runSuper(args)) as string[];
-  return args.testFiles.length > 0 ? files : files.filter((file) => !FAULT_SUITES.test(file));
+  return args.testFiles.length > 0
+    ? files
+    : files.filter((file) => !SEPARATE_SUITES.some((suite) => suite.test(file)));
 });
 
 const config: HardhatUserConfig = {
+  // The project's tasks, typed without --network, run on the local chain `npm run chain` keeps: the
+  // embedded network starts empty with every command. Tests, scripts and the demo stay on the embedded one.
+  defaultNetwork: projectTaskOnCommandLine() ? "besuLocal" : "hardhat",
   solidity: {
     version: SOLC_VERSION,
     settings: {
@@ -65,7 +76,7 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
-    // In-process, the embedded default: the demo and the tests run here with no set-up.
+    // In-process: the demo and the tests run here with no set-up.
     hardhat: {
       hardfork: "cancun",
     },

@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_chain() {
-  setsid npx ts-node scripts/chain.ts >"$work/chain.log" 2>&1 &
+  setsid npx ts-node scripts/chain.ts --fresh >"$work/chain.log" 2>&1 &
   chain_pid=$!
   for _ in $(seq 1 60); do
     if curl -sf -X POST -H 'content-type: application/json' \

@@ -45,7 +45,9 @@ export function readDeployment(network: string): Deployment {
     record = JSON.parse(readFileSync(deploymentFile(network), "utf8")) as Deployment;
   } catch {
     throw new Error(
-      `network: no deployment recorded for ${network} in deployments/${network}.json (run npm run deploy -- --network ${network})`,
+      network === "hardhat"
+        ? `network: no deployment on hardhat: the embedded network starts empty with every command and forgets it all at the end; run the task on the local chain (npm run chain, then npm run deploy -- --network besuLocal; tasks use it when no --network is given) or on your network with --network`
+        : `network: no deployment recorded for ${network} in deployments/${network}.json (run npm run deploy -- --network ${network})`,
     );
   }
   if (!Number.isInteger(record.fromBlock))

@@ -1,4 +1,5 @@
-import { ErrorFragment, formatUnits, Interface, type InterfaceAbi, type Result } from "ethers";
+import { ErrorFragment, Interface, type InterfaceAbi, type Result } from "ethers";
+import { formatZon } from "./amounts";
 import { ROLES } from "./roles";
 
 /*
@@ -282,7 +283,7 @@ function formatArg(name: string, type: string, value: unknown): string {
     return role ? `the ${role} role` : value;
   }
   if (typeof value === "bigint") {
-    if (AMOUNT.test(name)) return `${formatUnits(value, 18)} ZON`;
+    if (AMOUNT.test(name)) return formatZon(value);
     if (TIME.test(name) && value > 0n && value < 2n ** 40n)
       return new Date(Number(value) * 1000).toISOString().replace(".000Z", "Z");
     if (name === "status" && value < BigInt(MILESTONE_STATUSES.length))
@@ -365,6 +366,37 @@ export function describeError(error: unknown): string {
     if (decoded) return decoded.sentence;
     return `the transaction was refused with an error this suite does not know (selector ${data.slice(0, 10)}); is the address the right contract?`;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0];
+  return cappedLine(ethersMessage(error) ?? (error instanceof Error ? error.message : String(error)));
+}
+
+/** Longest line an error becomes: a node's answer can quote a whole signed transaction. */
+const MAX_ERROR_LINE = 400;
+
+function cappedLine(message: string): string {
+  const line = message.split("\n")[0];
+  return line.length > MAX_ERROR_LINE
+    ? `${line.slice(0, MAX_ERROR_LINE)}… (cut at ${MAX_ERROR_LINE} characters)`
+    : line;
+}
+
+/**
+ * ethers' errors carry the request in their message (a raw transaction, a payload of calldata): their
+ * short message, and the node's own answer, say what happened without it.
+ */
+function ethersMessage(error: unknown): string | undefined {
+  if (error === null || typeof error !== "object") return undefined;
+  const {
+    shortMessage,
+    error: inner,
+    info,
+  } = error as {
+    shortMessage?: unknown;
+    error?: { message?: unknown };
+    info?: { error?: { message?: unknown } };
+  };
+  if (typeof shortMessage !== "string") return undefined;
+  const nodeSaid = [inner?.message, info?.error?.message].find((m) => typeof m === "string" && m !== "");
+  return nodeSaid === undefined || shortMessage.includes(nodeSaid as string)
+    ? shortMessage
+    : `${shortMessage}: ${nodeSaid as string}`;
 }

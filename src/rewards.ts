@@ -38,6 +38,20 @@ export const CATEGORIES = [
 export type CategoryName = (typeof CATEGORIES)[number];
 export const MAX_CATEGORIES = 8;
 
+/**
+ * A billing period as the tasks take it: YYYYMM with a month from 01 to 12 (a policy, once published,
+ * cannot be changed, so 202613 is refused before it is sent).
+ */
+export function parseBillingPeriod(field: string, value: string): number {
+  const match = /^([0-9]{4})([0-9]{2})$/.exec(value.trim());
+  const month = match ? Number(match[2]) : 0;
+  if (!match || month < 1 || month > 12 || Number(match[1]) < 1970)
+    throw new Error(
+      `${field}: ${JSON.stringify(value)} is not a billing period (YYYYMM, month 01 to 12, e.g. 202611)`,
+    );
+  return Number(value.trim());
+}
+
 /** Basis points: a rate of 500 is 5 % cashback. */
 export const BPS = 10_000n;
 

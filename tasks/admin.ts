@@ -1,17 +1,11 @@
 import { types } from "hardhat/config";
-import { zonTask } from "./context";
+import { deploymentOf, zonTask } from "./context";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { Contract, ZeroAddress } from "ethers";
-import {
-  DEFAULT_ADMIN_RULES_ABI,
-  planAdminAcceptance,
-  readAdminStates,
-  readDeployment,
-  type AdminState,
-} from "../src";
+import { DEFAULT_ADMIN_RULES_ABI, planAdminAcceptance, readAdminStates, type AdminState } from "../src";
 
 async function suiteStates(hre: HardhatRuntimeEnvironment): Promise<AdminState[]> {
-  const { contracts } = readDeployment(hre.network.name);
+  const { contracts } = await deploymentOf(hre);
   return readAdminStates(hre.ethers.provider, contracts);
 }
 

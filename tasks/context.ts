@@ -1,11 +1,21 @@
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { getAddress, isAddress, Wallet, type Signer } from "ethers";
+import { Contract, getAddress, isAddress, Wallet, type Signer } from "ethers";
 import { task, vars } from "hardhat/config";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import { loadParameters } from "../deploy/parameters";
 import { namedKey } from "../src/keys";
-import { describeError, isLocalNode, parseAddress, readDeployment, ROLES, type Deployment } from "../src";
+import {
+  decodeRevertData,
+  describeError,
+  isLocalNode,
+  parseAddress,
+  readDeployment,
+  revertDataOf,
+  ROLES,
+  type Deployment,
+} from "../src";
 
 /*
  * What every ZonCoin task shares. A task is declared with `zonTask`; `installErrorHandling` (called once
@@ -26,8 +36,123 @@ export function zonTask(name: string, description: string): ConfigurableTaskDefi
 /** The error a task throws when it is not run from the command line: the decoded sentence. */
 export class TaskError extends Error {}
 
+/** Whether the command line runs one of the project's tasks (they default to the local chain). */
+export function projectTaskOnCommandLine(argv: string[] = process.argv.slice(2)): boolean {
+  return argv.some((arg) => taskNames.includes(arg));
+}
+
+/**
+ * What a task on the embedded network must be told: it starts empty with every command and forgets
+ * everything when the command ends, so no deployment can be found on it later.
+ */
+export const EMBEDDED_NETWORK_HINT =
+  "the embedded network (hardhat) starts empty with every command and forgets it all at the end; run the task on the local chain (npm run chain, then npm run deploy -- --network besuLocal; tasks use it when no --network is given) or on your network with --network";
+
+/**
+ * A JSON file a task reads (`--bundle`, `--members`…): a missing file, or a file of another kind (a CSV
+ * given as a bundle), is named in one sentence with what the flag expects.
+ */
+export async function readJsonFile(flag: string, file: string, kind: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`${flag}: ${file} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code})`}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(
+      `${flag}: ${file} is not ${kind} (not JSON: it starts ${JSON.stringify(text.slice(0, 24))})`,
+    );
+  }
+}
+
+const HARDHAT_ERROR_LINE = /^(?:\u001b\[[0-9;]*m)*(HH\d+): (.*)$/s;
+
+/**
+ * Hardhat's own refusals (an unknown network, a bad parameter) print as one line like the project's
+ * errors, without the stack Hardhat adds on CI, unless --verbose or --show-stack-traces asks for it; a
+ * reader that stops early (`| head`) ends the command quietly.
+ */
+export function installCommandLineOutput(argv: string[] = process.argv): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
+  if (argv.includes("--verbose") || argv.includes("--show-stack-traces")) return;
+  const { error: printError, log: printLog } = console;
+  let swallowing = false;
+  console.error = (...args: unknown[]) => {
+    const plain = args.map((arg) => (typeof arg === "string" ? arg.replace(/\u001b\[[0-9;]*m/g, "") : arg));
+    const match =
+      plain[0] === "Error" && typeof plain[1] === "string" ? HARDHAT_ERROR_LINE.exec(plain[1]) : null;
+    if (match) {
+      swallowing = true;
+      printError(`hardhat: ${hardhatErrorSentence(match[1], match[2])}`);
+      return;
+    }
+    if (
+      swallowing &&
+      (args[0] instanceof Error || (typeof plain[0] === "string" && plain[0].startsWith("For more info")))
+    )
+      return;
+    printError(...args);
+  };
+  console.log = (...args: unknown[]) => {
+    if (swallowing && args.length === 1 && args[0] === "") return;
+    printLog(...args);
+  };
+}
+
+function hardhatErrorSentence(code: string, full: string): string {
+  const message = full.replace(/\.$/, "");
+  if (code === "HH100") return `${message} (networks: hardhat, besuLocal, besu; see hardhat.config.ts)`;
+  if (code === "HH303") return `${message}; npx hardhat help lists the tasks`;
+  if (code === "HH305" || code === "HH306" || code === "HH301")
+    return `${message}; npx hardhat help <task> lists its parameters`;
+  return message;
+}
+
 function runFromCommandLine(name: string): boolean {
   return process.argv.slice(2).includes(name);
+}
+
+function cannotConnect(error: unknown): boolean {
+  return error instanceof Error && /\bHH108\b/.test(error.message);
+}
+
+const PAUSABLE: Array<[SuiteContract, string]> = [
+  ["ZonCoin", "token"],
+  ["RewardDistributor", "distributor"],
+  ["RedemptionGateway", "gateway"],
+  ["B2BEscrow", "escrow"],
+];
+
+/**
+ * A pause refusal names the contract that is paused: the revert may come from a call inside another
+ * contract (a redemption refused by the paused token), so the deployment's contracts are asked.
+ */
+async function withPausedContracts(hre: HardhatRuntimeEnvironment, error: unknown, sentence: string) {
+  const data = revertDataOf(error);
+  if (data === undefined || decodeRevertData(data)?.name !== "EnforcedPause") return sentence;
+  try {
+    const { contracts } = readDeployment(hre.network.name);
+    const paused: string[] = [];
+    for (const [contract, flag] of PAUSABLE) {
+      const pausable = new Contract(
+        contracts[contract],
+        ["function paused() view returns (bool)"],
+        hre.ethers.provider,
+      );
+      if ((await pausable.paused()) === true) paused.push(flag);
+    }
+    if (paused.length === 0) return sentence;
+    return `EnforcedPause: the ${paused.join(" and the ")} ${paused.length > 1 ? "are" : "is"} paused; wait until the pauser unpauses it (zon:unpause --contract ${paused[0]})`;
+  } catch {
+    return sentence;
+  }
 }
 
 export function installErrorHandling(): void {
@@ -36,7 +161,12 @@ export function installErrorHandling(): void {
       try {
         return await runSuper(args);
       } catch (error) {
-        const sentence = describeError(error);
+        const sentence = cannotConnect(error)
+          ? `network: no JSON-RPC node answers at ${(hre.network.config as { url?: string }).url} (${hre.network.name})` +
+            (hre.network.name === "besuLocal"
+              ? "; start the local chain in another terminal: npm run chain"
+              : "")
+          : await withPausedContracts(hre, error, describeError(error));
         if (!runFromCommandLine(name)) throw new TaskError(sentence, { cause: error });
         console.error(`${name}: ${sentence}`);
         if (hre.hardhatArguments.verbose || process.env.DEBUG) console.error(error);
@@ -63,12 +193,31 @@ export async function suiteAddress(
   const address =
     given !== undefined ? parseAddress(flag, given) : await recordedAddress(hre, contract, flag);
   if ((await hre.ethers.provider.getCode(address)) === "0x")
-    throw new Error(`${flag}: no contract at ${address} on ${hre.network.name}`);
+    throw new Error(
+      `${flag}: no contract at ${address} on ${hre.network.name}` +
+        (hre.network.name === "hardhat" && given === undefined ? ` (${EMBEDDED_NETWORK_HINT})` : ""),
+    );
   return address;
 }
 
-async function recordedAddress(hre: HardhatRuntimeEnvironment, contract: SuiteContract, flag: string) {
+/**
+ * The deployment record of the task's network. On the embedded network a record can only be a leftover
+ * (the demo's): its contracts vanished with the command that deployed them, which the task then says.
+ */
+export async function deploymentOf(hre: HardhatRuntimeEnvironment): Promise<Deployment> {
   const record = readDeployment(hre.network.name);
+  if (
+    hre.network.name === "hardhat" &&
+    (await hre.ethers.provider.getCode(record.contracts.ZonCoin)) === "0x"
+  )
+    throw new Error(
+      `network: deployments/hardhat.json names contracts that no longer exist: ${EMBEDDED_NETWORK_HINT}`,
+    );
+  return record;
+}
+
+async function recordedAddress(hre: HardhatRuntimeEnvironment, contract: SuiteContract, flag: string) {
+  const record = await deploymentOf(hre);
   const chainId = (await hre.ethers.provider.getNetwork()).chainId.toString();
   if (record.chainId !== chainId)
     throw new Error(

@@ -1,21 +1,23 @@
 import { readFile } from "node:fs/promises";
-import { types } from "hardhat/config";
-import { suiteAddress, zonTask } from "./context";
+import { signerFor, suiteAddress, zonTask } from "./context";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { formatUnits, keccak256, parseUnits, ZeroAddress } from "ethers";
+import { keccak256, parseUnits, ZeroAddress } from "ethers";
+import { formatZon } from "../src/amounts";
 import { createAgreement, parseAddress, readAgreement } from "../src";
 
 const ESCROW = "B2BEscrow address (default: deployments/<network>.json)";
 
 /**
- * The escrow (`--escrow`, or the network's deployment record), connected to the configured account
- * `account` (the business or arbiter running the task).
+ * The escrow (`--escrow`, or the network's deployment record), connected to the account `--from` names
+ * (the business or arbiter running the task), as every task takes it.
  */
-async function escrowAs(hre: HardhatRuntimeEnvironment, address: string | undefined, account: number) {
+async function escrowAs(
+  hre: HardhatRuntimeEnvironment,
+  address: string | undefined,
+  from: string | undefined,
+) {
   const escrowAddress = await suiteAddress(hre, "B2BEscrow", "escrow", address);
-  const signers = await hre.ethers.getSigners();
-  const signer = signers[account];
-  if (!signer) throw new Error(`account: ${account} is not one of the ${signers.length} configured accounts`);
+  const signer = await signerFor(hre, from);
   return { escrow: await hre.ethers.getContractAt("B2BEscrow", escrowAddress, signer), signer };
 }
 
@@ -46,7 +48,7 @@ zonTask("escrow:create", "Creates and funds an agreement as the buyer (with a pe
   .addParam("arbitrationDays", "days the arbiter has to split a disputed milestone", "14")
   .addParam("fallbackBuyerBps", "buyer's share (bps) of a dispute the arbiter leaves undecided", "5000")
   .addFlag("approved", "the buyer already approved the escrow: no permit")
-  .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
+  .addOptionalParam("from", "account that acts: index, address, or name (default: account 0)")
   .setAction(
     async (
       args: {
@@ -61,11 +63,11 @@ zonTask("escrow:create", "Creates and funds an agreement as the buyer (with a pe
         arbitrationDays: string;
         fallbackBuyerBps: string;
         approved: boolean;
-        account: number;
+        from?: string;
       },
       hre,
     ) => {
-      const { escrow, signer } = await escrowAs(hre, args.escrow, args.account);
+      const { escrow, signer } = await escrowAs(hre, args.escrow, args.from);
       const token = await hre.ethers.getContractAt("ZonCoin", await escrow.token());
       const amounts = zonAmounts(args.milestones);
       const now = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp);
@@ -90,10 +92,7 @@ zonTask("escrow:create", "Creates and funds an agreement as the buyer (with a pe
         args.approved ? {} : { permitDeadline: now + 3_600n },
       );
       console.log(
-        `agreement ${id}: ${amounts.length} milestones, ${formatUnits(
-          amounts.reduce((a, b) => a + b, 0n),
-          18,
-        )} ZON in escrow, terms ${terms.termsHash}`,
+        `agreement ${id}: ${amounts.length} milestones, ${formatZon(amounts.reduce((a, b) => a + b, 0n))} in escrow, terms ${terms.termsHash}`,
       );
       return id;
     },
@@ -122,9 +121,9 @@ for (const [step, description] of Object.entries(AGREEMENT_STEPS) as Array<
   zonTask(`escrow:${step}`, description)
     .addOptionalParam("escrow", ESCROW)
     .addParam("id", "agreement id")
-    .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
-    .setAction(async (args: { escrow?: string; id: string; account: number }, hre) => {
-      const { escrow } = await escrowAs(hre, args.escrow, args.account);
+    .addOptionalParam("from", "account that acts: index, address, or name (default: account 0)")
+    .setAction(async (args: { escrow?: string; id: string; from?: string }, hre) => {
+      const { escrow } = await escrowAs(hre, args.escrow, args.from);
       const receipt = await (await escrow[step](whole("id", args.id))).wait();
       console.log(`${step}: agreement ${args.id}, in ${receipt?.hash}`);
     });
@@ -134,9 +133,9 @@ zonTask("escrow:proposeArbiter", "Buyer or seller proposes a new arbiter; it tak
   .addOptionalParam("escrow", ESCROW)
   .addParam("id", "agreement id")
   .addParam("arbiter", "the proposed arbiter's address")
-  .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
-  .setAction(async (args: { escrow?: string; id: string; arbiter: string; account: number }, hre) => {
-    const { escrow } = await escrowAs(hre, args.escrow, args.account);
+  .addOptionalParam("from", "account that acts: index, address, or name (default: account 0)")
+  .setAction(async (args: { escrow?: string; id: string; arbiter: string; from?: string }, hre) => {
+    const { escrow } = await escrowAs(hre, args.escrow, args.from);
     const id = whole("id", args.id);
     const receipt = await (await escrow.proposeArbiter(id, parseAddress("arbiter", args.arbiter))).wait();
     const current = (await escrow.agreement(id)).arbiter;
@@ -150,9 +149,9 @@ for (const [step, description] of Object.entries(STEPS) as Array<[keyof typeof S
     .addOptionalParam("escrow", ESCROW)
     .addParam("id", "agreement id")
     .addParam("index", "milestone index")
-    .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
-    .setAction(async (args: { escrow?: string; id: string; index: string; account: number }, hre) => {
-      const { escrow } = await escrowAs(hre, args.escrow, args.account);
+    .addOptionalParam("from", "account that acts: index, address, or name (default: account 0)")
+    .setAction(async (args: { escrow?: string; id: string; index: string; from?: string }, hre) => {
+      const { escrow } = await escrowAs(hre, args.escrow, args.from);
       const receipt = await (await escrow[step](whole("id", args.id), whole("index", args.index))).wait();
       console.log(`${step}: agreement ${args.id}, milestone ${args.index}, in ${receipt?.hash}`);
     });
@@ -163,13 +162,10 @@ zonTask("escrow:resolve", "The arbiter splits a disputed milestone")
   .addParam("id", "agreement id")
   .addParam("index", "milestone index")
   .addParam("buyerShare", "ZON back to the buyer; the rest goes to the seller")
-  .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
+  .addOptionalParam("from", "account that acts: index, address, or name (default: account 0)")
   .setAction(
-    async (
-      args: { escrow?: string; id: string; index: string; buyerShare: string; account: number },
-      hre,
-    ) => {
-      const { escrow } = await escrowAs(hre, args.escrow, args.account);
+    async (args: { escrow?: string; id: string; index: string; buyerShare: string; from?: string }, hre) => {
+      const { escrow } = await escrowAs(hre, args.escrow, args.from);
       if (!/^[0-9]+(\.[0-9]{1,18})?$/.test(args.buyerShare))
         throw new Error(`buyer-share: ${JSON.stringify(args.buyerShare)} is not an amount of ZON`);
       const receipt = await (
@@ -188,9 +184,9 @@ zonTask("escrow:resolve", "The arbiter splits a disputed milestone")
 zonTask("escrow:cancel", "Asks to cancel an agreement; it cancels when buyer and seller have both asked")
   .addOptionalParam("escrow", ESCROW)
   .addParam("id", "agreement id")
-  .addOptionalParam("account", "index of the configured account that acts", 0, types.int)
-  .setAction(async (args: { escrow?: string; id: string; account: number }, hre) => {
-    const { escrow } = await escrowAs(hre, args.escrow, args.account);
+  .addOptionalParam("from", "account that acts: index, address, or name (default: account 0)")
+  .setAction(async (args: { escrow?: string; id: string; from?: string }, hre) => {
+    const { escrow } = await escrowAs(hre, args.escrow, args.from);
     const receipt = await (await escrow.requestCancel(whole("id", args.id))).wait();
     console.log(`cancel requested for agreement ${args.id} in ${receipt?.hash}`);
   });
@@ -199,7 +195,7 @@ zonTask("escrow:show", "Shows an agreement and its milestones")
   .addOptionalParam("escrow", ESCROW)
   .addParam("id", "agreement id")
   .setAction(async (args: { escrow?: string; id: string }, hre) => {
-    const { escrow } = await escrowAs(hre, args.escrow, 0);
+    const { escrow } = await escrowAs(hre, args.escrow, undefined);
     const state = await readAgreement(escrow, whole("id", args.id));
     console.log(
       `agreement ${state.id}: buyer ${state.buyer}, seller ${state.seller}, arbiter ${state.arbiter === ZeroAddress ? "none" : state.arbiter}, fee ${state.feeBps} bps, ` +
@@ -214,7 +210,7 @@ zonTask("escrow:show", "Shows an agreement and its milestones")
     console.table(
       state.milestones.map((m) => ({
         milestone: m.index,
-        amount: `${formatUnits(m.amount, 18)} ZON`,
+        amount: `${formatZon(m.amount)}`,
         status: m.status,
       })),
     );
@@ -223,15 +219,15 @@ zonTask("escrow:show", "Shows an agreement and its milestones")
 
 zonTask("escrow:withdrawFees", "Sends the platform fees accrued in the escrow to its treasury (anyone may)")
   .addOptionalParam("escrow", ESCROW)
-  .addOptionalParam("account", "index of the configured account that sends it", 0, types.int)
-  .setAction(async (args: { escrow?: string; account: number }, hre) => {
-    const { escrow } = await escrowAs(hre, args.escrow, args.account);
+  .addOptionalParam("from", "account that sends it: index, address, or name (default: account 0)")
+  .setAction(async (args: { escrow?: string; from?: string }, hre) => {
+    const { escrow } = await escrowAs(hre, args.escrow, args.from);
     const [fees, treasury] = [await escrow.feesAccrued(), await escrow.treasury()];
     if (fees === 0n) {
       console.log("no platform fees have accrued since the last withdrawal; nothing sent");
       return 0n;
     }
     const receipt = await (await escrow.withdrawFees()).wait();
-    console.log(`${formatUnits(fees, 18)} ZON of fees sent to the treasury ${treasury} in ${receipt?.hash}`);
+    console.log(`${formatZon(fees)} of fees sent to the treasury ${treasury} in ${receipt?.hash}`);
     return fees;
   });

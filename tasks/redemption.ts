@@ -2,7 +2,8 @@ import { types } from "hardhat/config";
 import { dateOf, eventsFromBlock, signerFor, suiteAddress, zonTask, ROLE } from "./context";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync } from "node:fs";
-import { formatUnits, parseUnits, type EventLog } from "ethers";
+import { parseUnits, type EventLog } from "ethers";
+import { formatZon } from "../src/amounts";
 import {
   deliveryRefHash,
   describeError,
@@ -107,7 +108,7 @@ zonTask("catalogue:list", "Lists the catalogue (from the SkuUpdated events)")
       rows.push({
         sku: Number(sku),
         kind: SKU_KINDS[Number(s.kind)],
-        price: `${formatUnits(s.price, 18)} ZON`,
+        price: `${formatZon(s.price)}`,
         stock: s.limitedStock ? Number(s.stock) : "unlimited",
         perAccount: Number(s.perAccountLimit) || "no limit",
         active: s.active,
@@ -150,12 +151,12 @@ zonTask("redeem:request", "Redeems a SKU as a business (with a permit unless --a
       const price = (await gateway.skuOf(sku)).price * BigInt(quantity);
       if (price > maxPrice)
         throw new Error(
-          `max-price: ${args.maxPrice} ZON is below the price of ${quantity} × SKU ${sku}, ${formatUnits(price, 18)} ZON`,
+          `max-price: ${args.maxPrice} ZON is below the price of ${quantity} × SKU ${sku}, ${formatZon(price)}`,
         );
       const balance = await token.balanceOf(buyerAddress);
       if (balance < price)
         throw new Error(
-          `from: ${buyerAddress} holds ${formatUnits(balance, 18)} ZON, the redemption costs ${formatUnits(price, 18)} ZON`,
+          `from: ${buyerAddress} holds ${formatZon(balance)}, the redemption costs ${formatZon(price)}`,
         );
       let tx;
       if (args.approve) {
@@ -174,7 +175,7 @@ zonTask("redeem:request", "Redeems a SKU as a business (with a permit unless --a
       );
       const { request } = requestFromEvent(log);
       console.log(
-        `request ${request.id}: ${quantity} × SKU ${sku} for ${formatUnits(request.amount, 18)} ZON, cancellable after ${new Date(Number(request.cancelAfter) * 1000).toISOString()}`,
+        `request ${request.id}: ${quantity} × SKU ${sku} for ${formatZon(request.amount)}, cancellable after ${new Date(Number(request.cancelAfter) * 1000).toISOString()}`,
       );
       return request.id;
     },
@@ -305,7 +306,7 @@ zonTask("redeem:show", "Shows a redemption request: where it stands, how it ende
       owner: request.owner,
       sku: Number(request.sku),
       quantity: Number(request.quantity),
-      amount: `${formatUnits(request.amount, 18)} ZON`,
+      amount: `${formatZon(request.amount)}`,
       status,
     };
     if (args.ledger !== undefined) {
@@ -341,7 +342,7 @@ zonTask(
       );
     const receipt = await (await gateway.connect(owner).cancel(request)).wait();
     console.log(
-      `request ${id} cancelled: ${formatUnits(request.amount, 18)} ZON back to ${request.owner}, in ${receipt?.hash}`,
+      `request ${id} cancelled: ${formatZon(request.amount)} back to ${request.owner}, in ${receipt?.hash}`,
     );
   });
 

@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { types } from "hardhat/config";
-import { configValue, isLocalChain, signerFor, suiteAddress, zonTask, ROLE } from "./context";
+import { configValue, isLocalChain, readJsonFile, signerFor, suiteAddress, zonTask, ROLE } from "./context";
 import { loadParameters } from "../deploy/parameters";
 import type { RewardDistributor } from "../typechain-types";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { formatUnits, Wallet, type Signer } from "ethers";
+import { Wallet, type Signer } from "ethers";
+import { formatZon } from "../src/amounts";
 import {
   AttestorBundle,
   AttestationSigner,
@@ -17,6 +18,7 @@ import {
   encodeBundle,
   packRates,
   parseAddress,
+  parseBillingPeriod,
   parseCategory,
   parseRates,
   readAllUsage,
@@ -174,15 +176,15 @@ zonTask("rewards:policy", "Publishes a billing period's cashback rates and mint 
       args: { distributor?: string; period: string; rates: string; budget: string; from?: string },
       hre,
     ) => {
+      // The flags first: a bad one is named before the chain is asked anything.
+      const period = parseBillingPeriod("period", args.period);
+      const packed = packRates(parseRates(args.rates, parseCategory));
+      const budget = wholeArg("budget", args.budget);
       const distributor = await distributorAt(hre, args.distributor);
       const officer = await signerFor(hre, args.from, { ...ROLE.policyOfficer, contract: distributor });
-      const packed = packRates(parseRates(args.rates, parseCategory));
-      const period = Number(wholeArg("period", args.period));
-      const receipt = await (
-        await distributor.connect(officer).publishPolicy(period, packed, wholeArg("budget", args.budget))
-      ).wait();
+      const receipt = await (await distributor.connect(officer).publishPolicy(period, packed, budget)).wait();
       console.log(
-        `policy of period ${period} published (rates ${args.rates}, budget ${args.budget} ZON) in ${receipt?.hash}`,
+        `policy of period ${period} published (rates ${args.rates}, budget ${formatZon(budget * 10n ** 18n)}) in ${receipt?.hash}`,
       );
     },
   );
@@ -332,7 +334,9 @@ zonTask("rewards:submit", "Claims a signed bundle in batches; safe to re-run (cl
   .addParam("bundle", "bundle file written by rewards:sign")
   .addOptionalParam("batchSize", "attestations per transaction", 100, types.int)
   .setAction(async (args: { bundle: string; batchSize: number }, hre) => {
-    const bundle = decodeBundle(JSON.parse(await readFile(args.bundle, "utf8")));
+    const bundle = decodeBundle(
+      await readJsonFile("bundle", args.bundle, "a bundle (what rewards:sign writes)"),
+    );
     const chainId = (await hre.ethers.provider.getNetwork()).chainId;
     if (bundle.chainId !== chainId)
       throw new Error(
@@ -369,7 +373,7 @@ zonTask("rewards:submit", "Claims a signed bundle in batches; safe to re-run (cl
       .map(([reason, n]) => `${n} ${reason}`)
       .join(", ");
     console.log(
-      `claimed ${totals.claimed}, skipped ${totals.skipped}${reasons ? ` (${reasons})` : ""}, minted ${formatUnits(totals.minted, 18)} ZON`,
+      `claimed ${totals.claimed}, skipped ${totals.skipped}${reasons ? ` (${reasons})` : ""}, minted ${formatZon(totals.minted)}`,
     );
     if (totals.claimed === 0)
       throw new Error(
@@ -378,38 +382,48 @@ zonTask("rewards:submit", "Claims a signed bundle in batches; safe to re-run (cl
     return totals;
   });
 
-zonTask("rewards:status", "Shows the claim status of attestations (of a bundle, or by period and ids)")
+zonTask(
+  "rewards:status",
+  "Shows the status of attestations (of a bundle, or by period and ids): claimed, revoked, expired or open",
+)
   .addOptionalParam("bundle", "bundle file")
-  .addOptionalParam("distributor", "RewardDistributor address (with --period and --ids)")
-  .addOptionalParam("period", "billing period")
-  .addOptionalParam("ids", "comma-separated attestation ids")
+  .addOptionalParam("distributor", `${DISTRIBUTOR}; a bundle names its own`)
+  .addOptionalParam("period", "billing period (with --ids)")
+  .addOptionalParam("ids", "comma-separated attestation ids (with --period)")
   .setAction(async (args: { bundle?: string; distributor?: string; period?: string; ids?: string }, hre) => {
-    let address: string;
-    let keys: Array<{ period: number; id: bigint; beneficiary?: string }>;
+    let address: string | undefined = args.distributor;
+    let keys: Array<{ period: number; id: bigint; beneficiary?: string; deadline?: bigint }>;
     if (args.bundle) {
-      const bundle = decodeBundle(JSON.parse(await readFile(args.bundle, "utf8")));
+      const bundle = decodeBundle(
+        await readJsonFile("bundle", args.bundle, "a bundle (what rewards:sign writes)"),
+      );
       address = bundle.distributor;
       keys = bundle.items.map(({ attestation: a }) => ({
         period: a.period,
         id: a.id,
         beneficiary: a.beneficiary,
+        deadline: a.deadline,
       }));
     } else {
-      if (!args.distributor || !args.period || !args.ids)
-        throw new Error("status: give --bundle, or --distributor, --period and --ids");
-      address = args.distributor;
-      const period = Number(wholeArg("period", args.period));
+      if (!args.period || !args.ids) throw new Error("status: give --bundle, or --period and --ids");
+      const period = parseBillingPeriod("period", args.period);
       keys = args.ids.split(",").map((id) => ({ period, id: wholeArg("ids", id.trim()) }));
     }
     const distributor = await distributorAt(hre, address);
+    const now = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp);
     const rows = [];
     for (const k of keys) {
       const [claimed, revoked] = await distributor.attestationStatus(k.period, k.id);
+      // The chain keeps no deadline: a bundle's says when an unclaimed item can no longer be claimed.
+      const expired = k.deadline !== undefined && k.deadline < now;
       rows.push({
         period: k.period,
         id: k.id.toString(),
         beneficiary: k.beneficiary ?? "",
-        status: revoked ? "revoked" : claimed ? "claimed" : "open",
+        status: revoked ? "revoked" : claimed ? "claimed" : expired ? "expired" : "open",
+        ...(k.deadline !== undefined
+          ? { deadline: new Date(Number(k.deadline) * 1000).toISOString().replace(".000Z", "Z") }
+          : {}),
       });
     }
     console.table(rows);
@@ -451,7 +465,7 @@ zonTask("epoch:build", "Builds a Merkle epoch from a usage file: tree, proofs an
       if (claimDeadline <= now)
         throw new Error(`deadline: ${claimDeadline} is not after the chain's time ${now}`);
       const distributor = await distributorAt(hre, args.distributor);
-      const period = Number(wholeArg("period", args.period));
+      const period = parseBillingPeriod("period", args.period);
       const [packed, budget] = await distributor.periodPolicy(period);
       if (budget === 0n) throw new Error(`period: no policy is published for ${period}`);
       const ratesBps = Array.from({ length: 8 }, (_, i) => Number((packed >> BigInt(16 * i)) & 0xffffn));
@@ -471,7 +485,7 @@ zonTask("epoch:build", "Builds a Merkle epoch from a usage file: tree, proofs an
       });
       const { root, total, leafCount } = result.epochRoot;
       console.log(
-        `epoch ${args.epoch} of ${period}: root ${root}, ${leafCount} leaves, ${result.beneficiaries} beneficiaries, total ${formatUnits(total, 18)} ZON, built in ${(Date.now() - started) / 1000} s into ${args.out}`,
+        `epoch ${args.epoch} of ${period}: root ${root}, ${leafCount} leaves, ${result.beneficiaries} beneficiaries, total ${formatZon(total)}, built in ${(Date.now() - started) / 1000} s into ${args.out}`,
       );
       return result;
     },
@@ -492,7 +506,7 @@ zonTask("epoch:publish", "Publishes a built epoch's signed root, reserving its t
     };
     const receipt = await (await distributor.publishEpoch(epochRoot, e.bundle)).wait();
     console.log(
-      `epoch ${e.epoch} of ${e.period} published: root ${e.root}, reserved ${formatUnits(e.total, 18)} ZON, in ${receipt?.hash}`,
+      `epoch ${e.epoch} of ${e.period} published: root ${e.root}, reserved ${formatZon(BigInt(e.total))}, in ${receipt?.hash}`,
     );
   });
 
@@ -527,9 +541,7 @@ zonTask("epoch:claim", "Claims every unclaimed leaf of a beneficiary from a buil
       ).wait();
       minted += BigInt(c.reward);
     }
-    console.log(
-      `${beneficiary}: claimed ${formatUnits(minted, 18)} ZON from epoch ${e.epoch} of ${e.period}`,
-    );
+    console.log(`${beneficiary}: claimed ${formatZon(minted)} from epoch ${e.epoch} of ${e.period}`);
     return minted;
   });
 
@@ -544,7 +556,7 @@ zonTask(
   .setAction(async (args: { distributor?: string; period: string; budget: string; from?: string }, hre) => {
     const distributor = await distributorAt(hre, args.distributor);
     const officer = await signerFor(hre, args.from, { ...ROLE.policyOfficer, contract: distributor });
-    const period = Number(wholeArg("period", args.period));
+    const period = parseBillingPeriod("period", args.period);
     const receipt = await (
       await distributor.connect(officer).raiseBudget(period, wholeArg("budget", args.budget))
     ).wait();
@@ -577,7 +589,7 @@ zonTask(
       hre,
     ) => {
       const distributor = await distributorAt(hre, args.distributor);
-      const period = Number(wholeArg("period", args.period));
+      const period = parseBillingPeriod("period", args.period);
       const ids = args.ids.split(",").map((id) => wholeArg("ids", id.trim()));
       for (const id of ids) {
         const [claimed, revoked] = await distributor.attestationStatus(period, id);
@@ -621,7 +633,7 @@ zonTask("epoch:release", "Returns an epoch's unclaimed rest to its period budget
     const [remaining] = await distributor.epochOf(e.root);
     const receipt = await (await distributor.releaseEpoch(e.root)).wait();
     console.log(
-      `epoch ${e.epoch} of ${e.period}: ${formatUnits(remaining, 18)} ZON back to the budget, in ${receipt?.hash}`,
+      `epoch ${e.epoch} of ${e.period}: ${formatZon(remaining)} back to the budget, in ${receipt?.hash}`,
     );
     return remaining;
   });

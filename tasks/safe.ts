@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import { formatUnits } from "ethers";
+import { formatZon } from "../src/amounts";
 import {
   deliveryRefHash,
   parseAddress,
@@ -63,11 +63,9 @@ zonTask(
         if (!active) throw new Error(`sku: SKU ${sku} is not listed or not active`);
         const total = price * quantity;
         if ((await token.balanceOf(safe)) < total)
-          throw new Error(
-            `safe: ${safe} holds less than the ${formatUnits(total, 18)} ZON the redemption costs`,
-          );
+          throw new Error(`safe: ${safe} holds less than the ${formatZon(total)} the redemption costs`);
         calls = redeemCalls(token, gateway, sku, quantity, total, deliveryRefHash(args.deliveryRef));
-        description = `Redeem ${quantity} × SKU ${sku} for ${formatUnits(total, 18)} ZON (approve exactly the price, then redeem)`;
+        description = `Redeem ${quantity} × SKU ${sku} for ${formatZon(total)} (approve exactly the price, then redeem)`;
       } else if (args.action === "transfer") {
         if (args.to === undefined || args.amount === undefined)
           throw new Error("transfer: give --to and --amount");

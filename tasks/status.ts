@@ -1,6 +1,7 @@
-import { formatUnits, type EventLog } from "ethers";
-import { ROLE_TITLES, queryInChunks, readDeployment, type Deployment } from "../src";
-import { zonTask } from "./context";
+import { type EventLog } from "ethers";
+import { formatZon } from "../src/amounts";
+import { ROLE_TITLES, queryInChunks, type Deployment } from "../src";
+import { deploymentOf, zonTask } from "./context";
 
 /*
  * zon:status — the whole deployment at a glance, read from the chain: supply, minted and budget per
@@ -8,7 +9,7 @@ import { zonTask } from "./context";
  * queries start at the deployment's block, in chunks within the node's logs range.
  */
 
-const zon = (wei: bigint) => `${formatUnits(wei, 18)} ZON`;
+const zon = (wei: bigint) => `${formatZon(wei)}`;
 
 zonTask(
   "zon:status",
@@ -16,7 +17,7 @@ zonTask(
 )
   .addOptionalParam("maxLogsRange", "most blocks per log query (Besu's --rpc-max-logs-range)", "5000")
   .setAction(async (args: { maxLogsRange: string }, hre) => {
-    const record: Deployment = readDeployment(hre.network.name);
+    const record: Deployment = await deploymentOf(hre);
     const chainId = (await hre.ethers.provider.getNetwork()).chainId.toString();
     if (record.chainId !== chainId)
       throw new Error(

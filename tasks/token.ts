@@ -1,4 +1,4 @@
-import { formatUnits } from "ethers";
+import { formatZon } from "../src/amounts";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { parseAddress, parseZon } from "../src";
 import { signerFor, suiteAddress, zonTask, ROLE } from "./context";
@@ -124,7 +124,7 @@ zonTask(
             : await asAdmin.decreaseMinterAllowance(minter, parseZon("decrease", args.decrease!));
       const receipt = await tx.wait();
       console.log(
-        `minter ${minter}: ${(await token.isMinter(minter)) ? `may mint ${formatUnits(await token.minterAllowance(minter), 18)} ZON` : "removed"} (in ${receipt?.hash})`,
+        `minter ${minter}: ${(await token.isMinter(minter)) ? `may mint ${formatZon(await token.minterAllowance(minter))}` : "removed"} (in ${receipt?.hash})`,
       );
     },
   );
@@ -140,7 +140,7 @@ zonTask("zon:balance", "Shows an account's ZON balance and compliance flags")
       (await token.isFrozen(account)) && "frozen",
       (await token.isAllowlisted(account)) && "allowlisted",
     ].filter(Boolean);
-    console.log(`${account}: ${formatUnits(balance, 18)} ZON${flags.length ? ` (${flags.join(", ")})` : ""}`);
+    console.log(`${account}: ${formatZon(balance)}${flags.length ? ` (${flags.join(", ")})` : ""}`);
     return balance;
   });
 
@@ -150,17 +150,18 @@ zonTask("zon:transfer", "Sends ZON from a business's account")
   .addOptionalParam("token", TOKEN)
   .addOptionalParam("from", "the business's account: index, address or named key (default: account 0)")
   .setAction(async (args: { to: string; amount: string; token?: string; from?: string }, hre) => {
-    const token = await tokenAt(hre, args.token);
     const to = parseAddress("to", args.to);
     const amount = parseZon("amount", args.amount);
+    if (amount === 0n) throw new Error("amount: 0 ZON moves nothing; give an amount above 0");
+    const token = await tokenAt(hre, args.token);
     const sender = await signerFor(hre, args.from);
     const balance = await token.balanceOf(await sender.getAddress());
     if (balance < amount)
       throw new Error(
-        `amount: ${args.amount} ZON is more than ${await sender.getAddress()} holds (${formatUnits(balance, 18)} ZON)`,
+        `amount: ${formatZon(amount)} is more than ${await sender.getAddress()} holds (${formatZon(balance)})`,
       );
     const receipt = await (await token.connect(sender).transfer(to, amount)).wait();
-    console.log(`${args.amount} ZON from ${await sender.getAddress()} to ${to} in ${receipt?.hash}`);
+    console.log(`${formatZon(amount)} from ${await sender.getAddress()} to ${to} in ${receipt?.hash}`);
   });
 
 zonTask("zon:approve", "Lets a spender (the gateway, the escrow) spend ZON of a business's account")
@@ -171,11 +172,10 @@ zonTask("zon:approve", "Lets a spender (the gateway, the escrow) spend ZON of a 
   .setAction(async (args: { spender: string; amount: string; token?: string; from?: string }, hre) => {
     const token = await tokenAt(hre, args.token);
     const spender = parseAddress("spender", args.spender);
+    const amount = parseZon("amount", args.amount);
     const owner = await signerFor(hre, args.from);
-    const receipt = await (
-      await token.connect(owner).approve(spender, parseZon("amount", args.amount))
-    ).wait();
+    const receipt = await (await token.connect(owner).approve(spender, amount)).wait();
     console.log(
-      `${spender} may spend ${args.amount} ZON of ${await owner.getAddress()} (in ${receipt?.hash})`,
+      `${spender} may spend ${formatZon(amount)} of ${await owner.getAddress()} (in ${receipt?.hash})`,
     );
   });

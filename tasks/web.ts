@@ -17,7 +17,7 @@ import {
   readProofLines,
   type CashbackFile,
 } from "../src";
-import { zonTask } from "./context";
+import { readJsonFile, zonTask } from "./context";
 
 /*
  * web — builds the business portal (web/) against this network's deployment and serves it; the build
@@ -159,7 +159,9 @@ zonTask(
       written.add(beneficiary);
     };
     if (args.bundle !== undefined) {
-      const bundle = decodeBundle(JSON.parse(await readFile(args.bundle, "utf8")));
+      const bundle = decodeBundle(
+        await readJsonFile("bundle", args.bundle, "a bundle (what rewards:sign writes)"),
+      );
       const byBeneficiary = new Map<string, typeof bundle.items>();
       for (const item of bundle.items)
         byBeneficiary.set(item.attestation.beneficiary, [

@@ -241,7 +241,7 @@ async function signerKey(
  * `withinMs`: a node that is restarting, or a flaky link, delays the start by a moment, and a node that is
  * not there is said to be missing within seconds (the supervisor restarts the service).
  */
-async function startupRead<T>(read: () => Promise<T>, withinMs = 3_000): Promise<T> {
+async function startupRead<T>(read: () => Promise<T>, withinMs = 1_000): Promise<T> {
   const deadline = Date.now() + withinMs;
   for (let attempt = 1; ; attempt++) {
     try {

@@ -6,6 +6,7 @@ import { encodeClaimBatch } from "../calldata";
 import { describeError, revertDataOf } from "../errors";
 import { computeReward, type PeriodPolicy, type UsageAttestation } from "../rewards";
 import { describeFocusReport, emptyFocusReport, type FocusContext, type FocusReport } from "../focus";
+import { formatZon } from "../amounts";
 import { readUsageFile, UsageFileError, type UsageReadOptions, type UsageRecord } from "../usage";
 import { linesOf, writeFileAtomic } from "./files";
 import { InboxWatcher, unchanged, type Snapshot } from "./inbox";
@@ -582,7 +583,7 @@ export class Relayer {
       if (amount > policy.budget) {
         this.refuse(
           item,
-          `its reward of ${formatUnits(amount, 18)} ZON is larger than period ${a.period}'s whole budget of ${formatUnits(policy.budget, 18)} ZON: it can never be paid unless the policy officer raises the budget that far`,
+          `its reward of ${formatZon(amount)} is larger than period ${a.period}'s whole budget of ${formatZon(policy.budget)}: it can never be paid unless the policy officer raises the budget that far`,
         );
         continue;
       }

@@ -29,6 +29,12 @@ async function until(port: number, wanted: boolean): Promise<boolean> {
 
 describe("npm run chain", function () {
   let npm: ChildProcess | undefined;
+  const stateRoot = mkdtempSync(path.join(os.tmpdir(), "zon-chain-states-"));
+  const env = { ...process.env, ZON_CHAIN_STATE_DIR: stateRoot };
+
+  after(function () {
+    rmSync(stateRoot, { recursive: true, force: true });
+  });
 
   afterEach(function () {
     // Whatever the test did, nothing it started survives it.
@@ -47,6 +53,7 @@ describe("npm run chain", function () {
       cwd: ROOT,
       stdio: "ignore",
       detached: true,
+      env,
     });
     expect(await until(port, true), "the chain never listened").to.equal(true);
     process.kill(npm.pid!, "SIGTERM"); // npm alone, as a supervisor would stop it
@@ -62,7 +69,7 @@ describe("npm run chain", function () {
         cwd: ROOT,
         stdio: "ignore",
         detached: true,
-        env: { ...process.env, TMPDIR: tmp },
+        env: { ...env, TMPDIR: tmp },
       });
       expect(await until(port, true), "the chain never listened").to.equal(true);
       const provider = new JsonRpcProvider(`http://127.0.0.1:${port}`, undefined, { staticNetwork: true });
@@ -84,5 +91,64 @@ describe("npm run chain", function () {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+
+  /** Starts `npm run chain` on `port` with `flags`; resolves with its banner once it answers. */
+  async function startChain(port: number, flags: string[] = []): Promise<string> {
+    let banner = "";
+    npm = spawn("npm", ["run", "chain", "--silent", "--", "--port", String(port), ...flags], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+      detached: true,
+      env,
+    });
+    npm.stdout!.on("data", (chunk: Buffer) => (banner += chunk.toString()));
+    expect(await until(port, true), "the chain never listened").to.equal(true);
+    return banner;
+  }
+
+  async function stopChain(port: number): Promise<void> {
+    process.kill(-npm!.pid!, "SIGTERM");
+    expect(await until(port, false), "anvil still listens after it was stopped").to.equal(true);
+    npm = undefined;
+  }
+
+  it("goes on after a restart where it stopped, and starts over with --fresh, saying which", async function () {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const holder = "0x000000000000000000000000000000000000c0de";
+    const read = async (method: string, params: unknown[]) => {
+      const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true });
+      try {
+        return (await provider.send(method, params)) as string;
+      } finally {
+        provider.destroy();
+      }
+    };
+    const first = await startChain(port);
+    await read("anvil_setBalance", [holder, "0x1234"]);
+    await read("anvil_mine", ["0x20"]);
+    const height = BigInt(await read("eth_blockNumber", []));
+    await stopChain(port);
+    const again = await startChain(port);
+    const kept = [
+      BigInt(await read("eth_blockNumber", [])) >= height,
+      await read("eth_getBalance", [holder, "latest"]),
+    ];
+    await stopChain(port);
+    const fresh = await startChain(port, ["--fresh"]);
+    const restarted = [
+      BigInt(await read("eth_blockNumber", [])) < height,
+      await read("eth_getBalance", [holder, "latest"]),
+    ];
+    await stopChain(port);
+    const stateFile = path.join(stateRoot, String(port), "state.json");
+    expect([kept, restarted]).to.deep.equal([
+      [true, "0x1234"],
+      [true, "0x0"],
+    ]);
+    expect(first).to.contain(`chain: a new chain, kept in ${path.relative(ROOT, stateFile)}`);
+    expect(again).to.contain(`chain: going on from ${path.relative(ROOT, stateFile)}`);
+    expect(fresh).to.contain("chain: a new chain");
   });
 });

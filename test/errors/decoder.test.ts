@@ -1,5 +1,6 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { makeError } from "ethers";
 import { ethers } from "hardhat";
 import { decodeRevertData, describeError, hasHint, suiteErrors, PERMIT_VRS } from "../../src";
 import { ONE_ZON, zonCoinFixture } from "../helpers/fixtures";
@@ -25,8 +26,8 @@ describe("error decoder", function () {
     const { token, alice, carol } = await loadFixture(zonCoinFixture);
     const error = await refusal(token.connect(carol).transfer(alice.address, ONE_ZON));
     expect(describeError(error)).to.equal(
-      `ERC20InsufficientBalance (sender=${carol.address}, balance=0.0 ZON, needed=1.0 ZON): ` +
-        `${carol.address} holds 0.0 ZON, 1.0 ZON are needed; top the account up or send less`,
+      `ERC20InsufficientBalance (sender=${carol.address}, balance=0 ZON, needed=1 ZON): ` +
+        `${carol.address} holds 0 ZON, 1 ZON are needed; top the account up or send less`,
     );
   });
 
@@ -80,5 +81,23 @@ describe("error decoder", function () {
     expect(describeError(new Error("usage.csv: no such file\n    at stack"))).to.equal(
       "usage.csv: no such file",
     );
+  });
+
+  it("says what a node refused without the signed transaction ethers quotes", async function () {
+    const raw = "0x02" + "ab".repeat(45_000);
+    const error = makeError("could not broadcast the transaction", "UNKNOWN_ERROR", {
+      error: { code: -32000, message: "insufficient funds for gas * price + value" },
+      payload: { method: "eth_sendRawTransaction", params: [raw] },
+    });
+    const sentence = describeError(error);
+    expect(sentence).to.equal(
+      "could not broadcast the transaction: insufficient funds for gas * price + value",
+    );
+    expect(error.message.length).to.be.above(90_000);
+  });
+
+  it("cuts any other error that would be a very long line", function () {
+    const sentence = describeError(new Error("x".repeat(5_000)));
+    expect(sentence).to.equal(`${"x".repeat(400)}… (cut at 400 characters)`);
   });
 });

@@ -4,7 +4,6 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { ethers } from "hardhat";
 import { createAgreement, readAgreement, type AgreementState } from "../../src";
 import { ONE_ZON } from "../helpers/fixtures";
 import { runTask } from "../helpers/tasks";
@@ -13,8 +12,6 @@ import { AMOUNTS, escrowFixture, REVIEW } from "./fixture";
 describe("escrow library and tasks", function () {
   async function taskFixture() {
     const f = await escrowFixture();
-    const signers = await ethers.getSigners();
-    const index = (address: string) => signers.findIndex((s) => s.address === address);
     const termsFile = path.join(await mkdtemp(path.join(os.tmpdir(), "zon-escrow-")), "sow.txt");
     await writeFile(termsFile, "Statement of work #42: migrate the billing database.\n");
     /** Arguments of escrow:create: the buyer, already approved, one 1-ZON milestone, no arbiter. */
@@ -29,10 +26,10 @@ describe("escrow library and tasks", function () {
       arbitrationDays: "14",
       fallbackBuyerBps: "5000",
       approved: true,
-      account: index(f.buyer.address),
+      from: f.buyer.address,
       ...overrides,
     });
-    return { ...f, index, termsFile, createArgs };
+    return { ...f, termsFile, createArgs };
   }
 
   it("creates with a permit and reads the agreement back with status names", async function () {
@@ -54,28 +51,28 @@ describe("escrow library and tasks", function () {
   });
 
   it("runs an agreement through the tasks: create, accept, deliver, dispute, resolve, show", async function () {
-    const { escrowAddress, buyer, seller, arbiter, index, createArgs } = await loadFixture(taskFixture);
+    const { escrowAddress, buyer, seller, arbiter, createArgs } = await loadFixture(taskFixture);
     const common = { escrow: escrowAddress };
     const id = await runTask<bigint>(
       "escrow:create",
       createArgs({ arbiter: arbiter.address, milestones: "100,200.5", approved: false }),
     );
-    await runTask("escrow:accept", { ...common, id: String(id), account: index(seller.address) });
+    await runTask("escrow:accept", { ...common, id: String(id), from: seller.address });
     await runTask("escrow:deliver", {
       ...common,
       id: String(id),
       index: "0",
-      account: index(seller.address),
+      from: seller.address,
     });
-    await runTask("escrow:dispute", { ...common, id: String(id), index: "0", account: index(buyer.address) });
+    await runTask("escrow:dispute", { ...common, id: String(id), index: "0", from: buyer.address });
     await runTask("escrow:resolve", {
       ...common,
       id: String(id),
       index: "0",
       buyerShare: "40",
-      account: index(arbiter.address),
+      from: arbiter.address,
     });
-    await runTask("escrow:release", { ...common, id: String(id), index: "1", account: index(buyer.address) });
+    await runTask("escrow:release", { ...common, id: String(id), index: "1", from: buyer.address });
     const state = await runTask<AgreementState>("escrow:show", { ...common, id: String(id) });
     expect(state.milestones.map((m) => [m.amount, m.status])).to.deep.equal([
       [100n * ONE_ZON, "resolved"],
@@ -84,14 +81,14 @@ describe("escrow library and tasks", function () {
   });
 
   it("sends the accrued fees to the treasury through the task, and says when there are none", async function () {
-    const { escrow, token, escrowAddress, buyer, seller, treasury, index, createArgs } =
+    const { escrow, token, escrowAddress, buyer, seller, treasury, createArgs } =
       await loadFixture(taskFixture);
     const id = await runTask<bigint>("escrow:create", createArgs({ milestones: "100" }));
     await escrow.connect(seller).accept(id);
     await escrow.connect(buyer).release(id, 0);
     const sent = await runTask<bigint>("escrow:withdrawFees", {
       escrow: escrowAddress,
-      account: index(seller.address),
+      from: seller.address,
     });
     const again = await runTask<bigint>("escrow:withdrawFees", { escrow: escrowAddress });
     expect([sent, again, await token.balanceOf(treasury.address)]).to.deep.equal([ONE_ZON, 0n, ONE_ZON]);
@@ -107,10 +104,10 @@ describe("escrow library and tasks", function () {
   });
 
   it("cancels through the tasks when both parties ask", async function () {
-    const { escrow, escrowAddress, buyer, seller, index, createArgs } = await loadFixture(taskFixture);
+    const { escrow, escrowAddress, buyer, seller, createArgs } = await loadFixture(taskFixture);
     const id = await runTask<bigint>("escrow:create", createArgs({ milestones: "5,5" }));
-    await runTask("escrow:cancel", { escrow: escrowAddress, id: String(id), account: index(buyer.address) });
-    await runTask("escrow:cancel", { escrow: escrowAddress, id: String(id), account: index(seller.address) });
+    await runTask("escrow:cancel", { escrow: escrowAddress, id: String(id), from: buyer.address });
+    await runTask("escrow:cancel", { escrow: escrowAddress, id: String(id), from: seller.address });
     expect((await readAgreement(escrow, id)).milestones.map((m) => m.status)).to.deep.equal([
       "refunded",
       "refunded",
@@ -118,12 +115,12 @@ describe("escrow library and tasks", function () {
   });
 
   it("lets the buyer take back an agreement the seller never accepted", async function () {
-    const { escrow, escrowAddress, buyer, index, createArgs } = await loadFixture(taskFixture);
+    const { escrow, escrowAddress, buyer, createArgs } = await loadFixture(taskFixture);
     const id = await runTask<bigint>("escrow:create", createArgs({ milestones: "5,5" }));
     await runTask("escrow:withdrawUnaccepted", {
       escrow: escrowAddress,
       id: String(id),
-      account: index(buyer.address),
+      from: buyer.address,
     });
     expect((await readAgreement(escrow, id)).milestones.map((m) => m.status)).to.deep.equal([
       "refunded",
@@ -132,15 +129,14 @@ describe("escrow library and tasks", function () {
   });
 
   it("replaces the arbiter through the tasks once both parties propose the same one", async function () {
-    const { escrow, escrowAddress, buyer, seller, outsider, index, createArgs } =
-      await loadFixture(taskFixture);
+    const { escrow, escrowAddress, buyer, seller, outsider, createArgs } = await loadFixture(taskFixture);
     const id = await runTask<bigint>("escrow:create", createArgs());
     for (const party of [buyer, seller]) {
       await runTask("escrow:proposeArbiter", {
         escrow: escrowAddress,
         id: String(id),
         arbiter: outsider.address,
-        account: index(party.address),
+        from: party.address,
       });
     }
     expect((await readAgreement(escrow, id)).arbiter).to.equal(outsider.address);
@@ -156,24 +152,24 @@ describe("escrow library and tasks", function () {
   it("refuses a milestone amount that is not ZON, naming it", async function () {
     const { createArgs } = await loadFixture(taskFixture);
     await expect(
-      runTask("escrow:create", createArgs({ milestones: "10,ten", account: 0 })),
+      runTask("escrow:create", createArgs({ milestones: "10,ten", from: "0" })),
     ).to.be.rejectedWith('milestones[1]: "ten" is not an amount of ZON');
   });
 
   it("refuses a seller that is not an address, naming it", async function () {
     const { createArgs } = await loadFixture(taskFixture);
-    await expect(runTask("escrow:create", createArgs({ seller: "acme", account: 0 }))).to.be.rejectedWith(
+    await expect(runTask("escrow:create", createArgs({ seller: "acme", from: "0" }))).to.be.rejectedWith(
       'seller: "acme" is not an address',
     );
   });
 
   it("refuses an account index that is not configured", async function () {
     const { escrowAddress } = await loadFixture(taskFixture);
-    await expect(runTask("escrow:show", { escrow: escrowAddress, id: "0", account: 0 })).to.be.rejectedWith(
+    await expect(runTask("escrow:show", { escrow: escrowAddress, id: "0", from: "0" })).to.be.rejectedWith(
       "id: no agreement 0",
     );
     await expect(
-      runTask("escrow:cancel", { escrow: escrowAddress, id: "0", account: 999 }),
-    ).to.be.rejectedWith("account: 999 is not one of the 20 configured accounts");
+      runTask("escrow:cancel", { escrow: escrowAddress, id: "0", from: "999" }),
+    ).to.be.rejectedWith("from: 999 is not one of the 20 configured accounts");
   });
 });

@@ -255,6 +255,27 @@ describe("reward tasks", function () {
     expect(rows.map((r) => r.status)).to.deep.equal(["claimed", "claimed", "open"]);
   });
 
+  it("shows a bundle's unclaimed items as expired after their deadline, and revoked ones as revoked", async function () {
+    const f = await loadFixture(taskFixture);
+    const bundle = await signBundle(f);
+    await (await f.distributor.connect(f.admin).revoke(PERIOD, 1n)).wait();
+    await time.increaseTo(f.deadline + 1n);
+    const rows = await run<Array<{ id: string; status: string }>>("rewards:status", { bundle });
+    expect(rows.map((r) => [r.id, r.status])).to.deep.equal([
+      ["0", "expired"],
+      ["1", "revoked"],
+      ["2", "expired"],
+    ]);
+  });
+
+  it("refuses a billing period that is not YYYYMM with a month from 01 to 12, before sending anything", async function () {
+    await loadFixture(taskFixture);
+    for (const period of ["202613", "202600", "2026", "26-11"])
+      await expect(run("rewards:policy", { period, rates: "compute=500", budget: "1" })).to.be.rejectedWith(
+        `period: "${period}" is not a billing period (YYYYMM, month 01 to 12, e.g. 202611)`,
+      );
+  });
+
   it("refuses a usage file with a bad row, naming it, and writes no bundle", async function () {
     const f = await loadFixture(taskFixture);
     const { dir, alice } = f;
@@ -367,7 +388,7 @@ describe("reward tasks", function () {
   it("refuses a distributor address with no contract", async function () {
     const { outsider } = await loadFixture(taskFixture);
     await expect(
-      run("rewards:status", { distributor: outsider.address, period: "1", ids: "0" }),
+      run("rewards:status", { distributor: outsider.address, period: "202611", ids: "0" }),
     ).to.be.rejectedWith(`distributor: no contract at ${outsider.address} on hardhat`);
   });
 

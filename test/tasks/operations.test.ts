@@ -129,6 +129,28 @@ describe("operations tasks on a deployed suite", function () {
     );
   });
 
+  it("names the paused contract when a transfer is refused by a pause", async function () {
+    const { token, acme, globex, signers } = await loadFixture(deployedFixture);
+    await token.connect(signers[0]).configureMinter(signers[0].address, parseUnits("10", 18));
+    await token.connect(signers[0]).mint(acme.address, parseUnits("10", 18));
+    await runTask("zon:pause", { contract: "token" });
+    await expect(
+      runTask("zon:transfer", { to: globex.address, amount: "1", from: acme.address }),
+    ).to.be.rejectedWith(
+      "EnforcedPause: the token is paused; wait until the pauser unpauses it (zon:unpause --contract token)",
+    );
+    expect(await token.balanceOf(globex.address)).to.equal(0n);
+  });
+
+  it("refuses a transfer of 0 ZON before sending anything", async function () {
+    const { acme, globex } = await loadFixture(deployedFixture);
+    const nonce = await ethers.provider.getTransactionCount(acme.address);
+    await expect(
+      runTask("zon:transfer", { to: globex.address, amount: "0", from: acme.address }),
+    ).to.be.rejectedWith("amount: 0 ZON moves nothing; give an amount above 0");
+    expect(await ethers.provider.getTransactionCount(acme.address)).to.equal(nonce);
+  });
+
   it("lets a business cancel its request after the timeout, and refuses anyone else", async function () {
     const { gateway, token, acme, globex, signers } = await loadFixture(deployedFixture);
     const distributorMinter = signers[0]; // governance holds the minter admin role after the deploy
@@ -154,9 +176,9 @@ describe("operations tasks on a deployed suite", function () {
       paused: Record<string, boolean>;
     }>("zon:status", { maxLogsRange: "3" });
     expect(status.periods).to.deep.equal([
-      { period: Number(PERIOD), budget: "100.0 ZON", mintedOrReserved: "0.0 ZON", left: "100.0 ZON" },
+      { period: Number(PERIOD), budget: "100 ZON", mintedOrReserved: "0 ZON", left: "100 ZON" },
     ]);
-    expect(status.holdings).to.include({ openRedemptions: 0, lockedInEscrow: "0.0 ZON" });
+    expect(status.holdings).to.include({ openRedemptions: 0, lockedInEscrow: "0 ZON" });
     expect(status.roles).to.deep.include({
       contract: "distributor",
       role: "policy officer",

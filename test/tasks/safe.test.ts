@@ -82,7 +82,7 @@ describe("Safe Transaction Builder batches", function () {
     const out = path.join(await mkdtemp(path.join(os.tmpdir(), "zon-safe-")), "never.json");
     const args = { safe: f.safe, action: "redeem", out, sku: "1", quantity: "11", deliveryRef: "x" };
     await expect(runTask("safe:batch", args)).to.be.rejectedWith(
-      `safe: ${f.safe} holds less than the 110.0 ZON the redemption costs`,
+      `safe: ${f.safe} holds less than the 110 ZON the redemption costs`,
     );
     await expect(readFile(out)).to.be.rejectedWith("ENOENT");
   });
