@@ -58,9 +58,10 @@ const HINTS: Record<string, Hint> = {
     `account ${a.account} is frozen by compliance: it cannot send, receive or spend; ask the compliance team`,
   ZonCoinAccountNotAllowlisted: (a) =>
     `account ${a.account} is not on the holder allowlist, which is on; ask compliance to allowlist it`,
-  ZonCoinNotMinter: (a) => `${a.account} is not a minter; the minter admin must configure it first`,
+  ZonCoinNotMinter: (a) =>
+    `${a.account} is not a minter; the minter admin must configure it first (zon:minter --minter ${a.account} --allowance N)`,
   ZonCoinMinterAllowanceExceeded: (a) =>
-    `minter ${a.minter} may mint only ${a.allowance} more, ${a.requested} were asked; the minter admin can raise its allowance`,
+    `minter ${a.minter} may mint only ${a.allowance} more, ${a.requested} were asked; the minter admin can raise its allowance (zon:minter --minter ${a.minter} --increase N)`,
   ZonCoinMaxSupplyExceeded: (a) => `the supply would reach ${a.newSupply}, above the cap ${a.cap}; mint less`,
   ZonCoinInvalidMaxSupply: (a) => `a maximum supply of ${a.maxSupply} is above what a balance can hold`,
   ZonCoinInvalidMinter: (a) => `${a.minter} cannot be a minter (the zero address)`,
@@ -73,7 +74,7 @@ const HINTS: Record<string, Hint> = {
   ZonCoinInvalidPermitSignature: (a) =>
     `the permit signature is not ${a.owner}'s (neither its key's nor accepted by its wallet through ERC-1271); sign it again as the owner`,
   ZonCoinMinterAlreadyConfigured: (a) =>
-    `${a.minter} is already a minter (allowance ${a.allowance}); use increaseMinterAllowance or decreaseMinterAllowance`,
+    `${a.minter} is already a minter (allowance ${a.allowance}); change its allowance with zon:minter --minter ${a.minter} --increase N or --decrease N`,
   ZonCoinMissingCaseId: () =>
     "a recovery or forced transfer must carry the case id of its off-chain evidence; give --case",
   ZonCoinSameAccount: (a) => `${a.account} is named on both sides; give two different accounts`,

@@ -5,7 +5,7 @@ import { formatUnits, getAddress, toBeHex, zeroPadValue, type Interface } from "
 import { encodeClaimBatch } from "../calldata";
 import { describeError, revertDataOf } from "../errors";
 import { computeReward, type PeriodPolicy, type UsageAttestation } from "../rewards";
-import { describeFocusReport, emptyFocusReport, type FocusContext, type FocusReport } from "../focus";
+import { emptyFocusReport, type FocusContext, type FocusReport } from "../focus";
 import { formatZon } from "../amounts";
 import { readUsageFile, UsageFileError, type UsageReadOptions, type UsageRecord } from "../usage";
 import { linesOf, writeFileAtomic } from "./files";
@@ -403,7 +403,7 @@ export class Relayer {
       file: entry.name,
       items: total,
       ...(entry.settled > 0 ? { resumedSettled: entry.settled } : {}),
-      ...(entry.focus ? { focus: describeFocusReport(entry.name, entry.focus) } : {}),
+      ...(entry.focus ? { focus: focusSummary(entry.focus) } : {}),
     });
   }
 
@@ -969,7 +969,12 @@ export class Relayer {
       if (!moved) continue;
       metrics.files.inc({ outcome: "done" });
       metrics.inboxToChain.observe(result.seconds);
-      log("info", "usage file settled on chain", { loop: "relayer", ...result });
+      const { focus, ...settled } = result;
+      log("info", "usage file settled on chain", {
+        loop: "relayer",
+        ...settled,
+        ...(focus ? { focus: focusSummary(focus) } : {}),
+      });
     }
   }
 
@@ -1025,6 +1030,22 @@ async function* rowsOf(progressFile: string): AsyncGenerator<string> {
   yield "\n";
 }
 
+/**
+ * A FOCUS report in a log line: counts only (an export can leave thousands of accounts out); the result
+ * file in `done/` keeps the whole report.
+ */
+function focusSummary(report: FocusReport): Record<string, number> {
+  return {
+    rows: report.rows,
+    attestations: report.attestations,
+    credits: report.credits,
+    corrections: report.corrections,
+    unregisteredAccounts: Object.keys(report.unregistered).length,
+    unmappedServices: Object.keys(report.unmapped).length,
+    nonPositive: report.nonPositive.length,
+  };
+}
+
 /** Reads a usage file through once, checking every row; returns how many rows it has. */
 async function validate(file: string, options: UsageReadOptions): Promise<number> {
   const seen = new Map<number, Set<number | string>>();
@@ -1052,7 +1073,9 @@ async function validate(file: string, options: UsageReadOptions): Promise<number
       1,
       "row",
       options.focusReport
-        ? `no attestation to claim (${describeFocusReport(file, options.focusReport).join("; ")})`
+        ? `no attestation to claim (${Object.entries(focusSummary(options.focusReport))
+            .map(([what, count]) => `${what} ${count}`)
+            .join(", ")})`
         : "the file holds no row",
     );
   return rows;

@@ -109,6 +109,21 @@ describe("the issuer service", function () {
       ]);
     });
 
+    it("sets aside a FOCUS export with nothing to claim, saying what it held", async function () {
+      const csv = [
+        "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ServiceCategory,SubAccountId",
+        "9,ba-9,USD,2026-11-01T00:00:00Z,Usage,Compute,stranger",
+      ].join("\n");
+      await mkdir(inbox, { recursive: true });
+      await writeFile(path.join(inbox, ".nothing.csv"), csv);
+      await rename(path.join(inbox, ".nothing.csv"), path.join(inbox, "nothing.csv"));
+      const note = path.join(inbox, "rejected", "nothing.csv.error.txt");
+      await until("nothing.csv is set aside", () => existsSync(note));
+      expect(readFileSync(note, "utf8")).to.contain(
+        "no attestation to claim (rows 1, attestations 0, credits 0, corrections 0, unregisteredAccounts 1, unmappedServices 0, nonPositive 0)",
+      );
+    });
+
     it("settles a file dropped again as already claimed, minting nothing", async function () {
       const rows = world.usageRows(10);
       await world.drop(inbox, "usage-b.csv", rows);
@@ -193,7 +208,7 @@ describe("the issuer service", function () {
         alreadyClaimed: 10,
         overBudget: true,
         confirmed: 1,
-        rejectedFiles: 1,
+        rejectedFiles: 2, // usage-bad.csv and nothing.csv
         lastBlock: [true, true],
         lag: true,
         inFlight: true,

@@ -74,6 +74,16 @@ describe("operations tasks on a deployed suite", function () {
     ).to.be.rejectedWith("minter: give exactly one of --allowance, --increase, --decrease, --remove");
   });
 
+  it("suggests its own flags when a minter is made a second time", async function () {
+    const { acme } = await loadFixture(deployedFixture);
+    await runTask("zon:minter", { minter: acme.address, allowance: "5", remove: false });
+    await expect(
+      runTask("zon:minter", { minter: acme.address, allowance: "7", remove: false }),
+    ).to.be.rejectedWith(
+      `${acme.address} is already a minter (allowance 5 ZON); change its allowance with zon:minter --minter ${acme.address} --increase N or --decrease N`,
+    );
+  });
+
   it("pauses and unpauses each contract as the pauser, and refuses a second pause", async function () {
     const { token, distributor, gateway, escrow } = await loadFixture(deployedFixture);
     for (const name of ["token", "distributor", "gateway", "escrow"])
