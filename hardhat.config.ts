@@ -15,6 +15,7 @@ import "./tasks/rewards";
 import "./tasks/token";
 import "./tasks/enforcement";
 import "./tasks/status";
+import "./tasks/reconcile";
 import "./tasks/safe";
 import "./tasks/web";
 import { installCommandLineOutput, installErrorHandling, projectTaskOnCommandLine } from "./tasks/context";

@@ -3,6 +3,7 @@ export * from "./roles";
 export * from "./rewards";
 export * from "./usage";
 export * from "./focus";
+export * from "./reconcile";
 export * from "./epoch";
 export * from "./network";
 export * from "./bundle";

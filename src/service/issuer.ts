@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import path from "node:path";
@@ -30,7 +30,9 @@ import {
   workerName,
   type UnpaidDelivery,
 } from "../fulfilment/worker";
-import { customerIdSalt, focusContext } from "../focus";
+import { customerIdSalt, emptyFocusReport, focusContext } from "../focus";
+import { reconcile, type ReconcileSummary } from "../reconcile";
+import { USAGE_FILE } from "./inbox";
 import { configLookup, namedKey } from "../keys";
 import { isLocalNode, TEST_MNEMONIC } from "../network";
 import { rewardDomain } from "../rewards";
@@ -321,6 +323,15 @@ async function logsInChunks(
   return logs;
 }
 
+/** The usage files a relayer settled (in its inbox's `done/`), without the result notes beside them. */
+function settledUsageFiles(done: string): string[] {
+  if (!existsSync(done)) return [];
+  return readdirSync(done)
+    .filter((name) => USAGE_FILE.test(name) && !name.endsWith(".result.json"))
+    .sort()
+    .map((name) => path.join(done, name));
+}
+
 /**
  * One fulfilment worker per state directory (its ledger, its worker id): two processes on one would both
  * deliver what its id accepted. The lock is the kernel's (`takeLock`), released the moment its holder dies.
@@ -418,6 +429,7 @@ export class IssuerService {
     private readonly lock: HeldLock | undefined,
     private readonly ledger: FileLedgerAdapter | undefined,
     private readonly records: { writeError?: string },
+    private readonly reconciler: (period: number) => Promise<ReconcileSummary>,
   ) {
     for (const name of ["relayer", "worker"] as const)
       if (runs(config, name))
@@ -630,6 +642,17 @@ export class IssuerService {
         ...(workerId ? { worker: workerName(workerId) } : {}),
         inbox,
       });
+      // The issuer's books on demand (/reconcile?period=): the usage files the relayer settled, its ledger.
+      const reconciler = (period: number) =>
+        reconcile({
+          provider: relayerProvider,
+          deployment,
+          period,
+          exports: settledUsageFiles(path.join(inbox, "done")),
+          readOptions: focusReading ? { focus: focusReading(), focusReport: emptyFocusReport() } : {},
+          ledgers: ledger ? [ledger.ledgerFile] : [],
+          outDir: path.join(config.stateDir, "reconcile", String(period)),
+        });
       return new IssuerService(
         config,
         metrics,
@@ -641,6 +664,7 @@ export class IssuerService {
         lock,
         ledger,
         records,
+        reconciler,
       );
     } catch (error) {
       for (const p of providers) p.destroy();
@@ -658,8 +682,13 @@ export class IssuerService {
     void this.lock?.lost.then((reason) => {
       if (reason !== "released") throw new Error(`worker lock lost: ${reason}`);
     });
-    this.server = await startStatusServer(config.status.port, config.status.host, metrics.registry, () =>
-      Object.values(this.health),
+    this.server = await startStatusServer(
+      config.status.port,
+      config.status.host,
+      metrics.registry,
+      () => Object.values(this.health),
+      Date.now,
+      this.reconciler,
     );
     this.log("info", "status server listening", {
       url: `http://${config.status.host}:${(this.server.address() as { port: number }).port}`,

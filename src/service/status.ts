@@ -1,5 +1,8 @@
 import { createServer, type Server } from "node:http";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { describeError } from "../errors";
+import type { ReconcileSummary } from "../reconcile";
+import { parseBillingPeriod } from "../rewards";
 
 /** A structured log line writer: one JSON object per line, with time, level, loop and message. */
 export type Logger = (
@@ -194,9 +197,34 @@ export async function startStatusServer(
   registry: Registry,
   loops: () => LoopHealth[],
   now: () => number = Date.now,
+  reconcile?: (period: number) => Promise<ReconcileSummary>,
 ): Promise<Server> {
+  let reconciling = false;
   const server = createServer((request, response) => {
-    if (request.url === "/metrics") {
+    const url = new URL(request.url ?? "/", "http://status");
+    if (url.pathname === "/reconcile" && reconcile !== undefined) {
+      // The issuer's books on demand (zon:reconcile's report over the inbox's settled files and the ledger).
+      const json = (status: number, body: unknown) =>
+        response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body) + "\n");
+      let period: number;
+      try {
+        period = parseBillingPeriod("period", url.searchParams.get("period") ?? "");
+      } catch (error) {
+        json(400, { error: (error as Error).message });
+        return;
+      }
+      if (reconciling) {
+        json(429, { error: "a reconciliation is running; ask again when it has finished" });
+        return;
+      }
+      reconciling = true;
+      reconcile(period)
+        .then(
+          (summary) => json(200, summary),
+          (error: unknown) => json(500, { error: describeError(error) }),
+        )
+        .finally(() => (reconciling = false));
+    } else if (request.url === "/metrics") {
       registry.metrics().then(
         (text) => response.writeHead(200, { "content-type": registry.contentType }).end(text),
         (error: Error) => response.writeHead(500).end(error.message),
@@ -224,7 +252,9 @@ export async function startStatusServer(
         .writeHead(healthy ? 200 : 503, { "content-type": "application/json" })
         .end(JSON.stringify({ status: healthy ? "ok" : "unhealthy", loops: states }) + "\n");
     } else {
-      response.writeHead(404, { "content-type": "text/plain" }).end("not found: try /healthz or /metrics\n");
+      response
+        .writeHead(404, { "content-type": "text/plain" })
+        .end(`not found: try /healthz, /metrics${reconcile ? " or /reconcile?period=YYYYMM" : ""}\n`);
     }
   });
   await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { HDNodeWallet } from "ethers";
-import { TEST_MNEMONIC } from "../../src";
+import { formatZon, TEST_MNEMONIC, type ReconcileSummary } from "../../src";
 import path from "node:path";
 import { IssuerService, loadIssuerConfig, type IssuerConfig } from "../../src/service/issuer";
 import { takeLock } from "../../src/service/lock";
@@ -213,6 +213,23 @@ describe("the issuer service", function () {
         lag: true,
         inFlight: true,
       });
+    });
+
+    it("reconciles a period on demand over the files it settled and its ledger", async function () {
+      const base = `http://127.0.0.1:${service.statusPort()}`;
+      const bad = await fetch(`${base}/reconcile?period=202613`);
+      const answer = await fetch(`${base}/reconcile?period=202611`);
+      const summary = (await answer.json()) as ReconcileSummary;
+      const supply = await world.token.totalSupply();
+      expect([bad.status, answer.status]).to.deep.equal([400, 200]);
+      expect(summary.issuance.rows).to.be.above(130);
+      expect(summary.issuance.fates.missing ?? 0).to.equal(0);
+      expect(summary.supply.totalSupply).to.equal(formatZon(supply));
+      // The only claims without a row are the ones the fixture made to fund businesses (ids from 1,000,000).
+      expect(summary.exceptions.filter((e) => !/^issuance: id 10000\d\d was minted/.test(e))).to.deep.equal(
+        [],
+      );
+      expect(existsSync(path.join(config.stateDir, "reconcile", "202611", "issuance.csv"))).to.equal(true);
     });
 
     it("logs JSON lines that name their loop", function () {

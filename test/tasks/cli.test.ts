@@ -50,7 +50,14 @@ describe("task failures on the command line", function () {
 
   it("run a project task typed without --network on the local chain, and say so when none answers", async function () {
     const url = `http://127.0.0.1:${await freePort()}`;
-    const run = cli(["zon:status"], { BESU_LOCAL_URL: url });
+    // A deployment recorded earlier (the checkout's own, if any, is not read): the task then asks the node.
+    const dir = await mkdtemp(path.join(os.tmpdir(), "zon-cli-"));
+    const contracts = { ZonCoin: `0x${"1".padStart(40, "0")}` };
+    await writeFile(
+      path.join(dir, "besuLocal.json"),
+      JSON.stringify({ chainId: "202611", fromBlock: 1, contracts }),
+    );
+    const run = cli(["zon:status"], { BESU_LOCAL_URL: url, ZON_DEPLOYMENTS_DIR: dir });
     expect([run.status, run.stderr]).to.deep.equal([
       1,
       `zon:status: network: no JSON-RPC node answers at ${url} (besuLocal); start the local chain in another terminal: npm run chain`,
