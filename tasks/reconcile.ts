@@ -1,9 +1,11 @@
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { types } from "hardhat/config";
 import { describeReconciliation, parseBillingPeriod, reconcile } from "../src";
 import { configValue, deploymentOf, isLocalChain, zonTask } from "./context";
 import { focusContext, customerIdSalt, emptyFocusReport } from "../src/focus";
 import { DEFAULT_MAX_LOGS_RANGE } from "../src/events";
+import { RECONCILE_DIR } from "./web";
 
 /** A comma-separated list of files ("" or none: no file). */
 function fileList(value: string | undefined): string[] {
@@ -29,6 +31,11 @@ zonTask(
     "out",
     "directory for the CSV files and summary.json (default: reconcile/<network>-<period>)",
   )
+  .addFlag(
+    "publish",
+    "also write the summary where the portal's issuer view reads it (web/reconcile/latest.json)",
+  )
+  .addOptionalParam("publishDir", "where --publish writes latest.json", RECONCILE_DIR)
   .addOptionalParam(
     "maxLogsRange",
     "most blocks per log query (Besu's --rpc-max-logs-range)",
@@ -44,6 +51,8 @@ zonTask(
         mapping?: string;
         ledgers?: string;
         out?: string;
+        publish: boolean;
+        publishDir: string;
         maxLogsRange: number;
       },
       hre,
@@ -75,6 +84,11 @@ zonTask(
         maxLogsRange: args.maxLogsRange,
       });
       for (const line of describeReconciliation(summary)) console.log(line);
+      if (args.publish) {
+        await mkdir(args.publishDir, { recursive: true });
+        await writeFile(path.join(args.publishDir, "latest.json"), JSON.stringify(summary, null, 2) + "\n");
+        console.log(`published for the portal's issuer view: ${path.join(args.publishDir, "latest.json")}`);
+      }
       console.log(`written to ${outDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       if (summary.exceptions.length > 0)
         throw new Error(`${summary.exceptions.length} exception(s) in period ${period}; see ${outDir}`);

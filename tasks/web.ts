@@ -38,12 +38,19 @@ const TYPES: Record<string, string> = {
   ".svg": "image/svg+xml",
 };
 
-/** Serves `dist`, with `/cashback/*` read live from `cashbackDir` (files published after the build). */
+/** Where zon:reconcile --publish writes the latest summary for the portal's issuer view. */
+export const RECONCILE_DIR = path.join(WEB, "reconcile");
+
+/**
+ * Serves `dist`, with `/cashback/*` read live from `cashbackDir` and `/reconcile/*` from the `reconcile`
+ * folder beside it (files published after the build).
+ */
 export function servePortal(dist: string, cashbackDir: string, port: number): Promise<http.Server> {
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const relative = decodeURIComponent(url.pathname).replace(/^\/+/, "") || "index.html";
-    const base = relative.startsWith("cashback/") ? path.dirname(cashbackDir) : dist;
+    const published = relative.startsWith("cashback/") || relative.startsWith("reconcile/");
+    const base = published ? path.dirname(cashbackDir) : dist;
     const file = path.resolve(
       base,
       relative.startsWith("cashback/") ? path.join(path.basename(cashbackDir), relative.slice(9)) : relative,

@@ -3,9 +3,16 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ZeroHash } from "ethers";
-import { BESU_LOCAL, FileLedgerAdapter, requestFromEvent, requestHash, workerIdOf } from "../../src";
+import {
+  BESU_LOCAL,
+  FileLedgerAdapter,
+  requestFromEvent,
+  requestHash,
+  workerIdOf,
+  type ReconcileSummary,
+} from "../../src";
 import { startFlakyProxy } from "../helpers/flaky-proxy";
-import { ACCOUNTS, expectExit, startWorld, stopProcess, until, waiting, type World } from "./fixture";
+import { ACCOUNTS, expectExit, PERIOD, startWorld, stopProcess, until, waiting, type World } from "./fixture";
 
 /*
  * The issuer service as its own process (`zon-issuer`) against a local chain, under faults: killed with
@@ -91,6 +98,20 @@ describe("the issuer service under faults", function () {
     await world.allRequestsClosed();
     expect(minedBeforeKill - 2, "claims of the file before the kill").to.be.within(1, ROWS - 1); // 2: funding
     await expectSettledOnce(file.ids, inbox);
+    // The books after the kill: every row claimed once, every request burned and delivered; the only
+    // claims without a row are the fixture's two funding claims.
+    const books = (await (
+      await fetch(`${world.statusUrl(configFile)}/reconcile?period=${PERIOD}`)
+    ).json()) as ReconcileSummary;
+    expect({
+      fates: books.issuance.fates,
+      redemption: books.redemption.fates,
+      exceptions: books.exceptions.map((e) => /^issuance: id (\d+) was minted/.exec(e)?.[1] ?? e),
+    }).to.deep.equal({
+      fates: { claimed: ROWS },
+      redemption: { "confirmed (burned)": 3 },
+      exceptions: [String(1_000_000 + ACCOUNTS.acme), String(1_000_000 + ACCOUNTS.globex)],
+    });
   });
 
   it("stopped with SIGTERM mid-run, exits 0 after its batches in flight, and a restart finishes the file", async function () {

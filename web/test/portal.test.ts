@@ -490,4 +490,29 @@ describe("the business portal in a browser", function () {
     await shot(page, "issuer-after");
     await page.context().close();
   });
+
+  it("shows the issuer's books as zon:reconcile last published them, exceptions in words", async function () {
+    const before = await open("issuer");
+    await before.getByTestId("books").waitFor();
+    const unpublished = await before.getByTestId("books").textContent();
+    await before.context().close();
+    // No export given: every claim of the period is one no usage row accounts for.
+    const run = hardhatOn(chain, dir, [
+      ...["zon:reconcile", "--period", String(PERIOD), "--out", path.join(dir, "books")],
+      ...["--publish", "--publish-dir", path.join(dir, "reconcile")],
+    ]);
+    expect([run.status, run.err]).to.deep.equal([
+      1,
+      `zon:reconcile: 2 exception(s) in period ${PERIOD}; see ${path.join(dir, "books")}`,
+    ]);
+    const page = await open("issuer");
+    await page.getByTestId("book-exceptions").waitFor();
+    expect(unpublished).to.match(/^No reconciliation published yet/);
+    expect(await page.getByTestId("books").textContent()).to.match(
+      /^Reconciled at block \d+ \(.+\): 2 exception\(s\) for the issuer to clear\.$/,
+    );
+    expect(await page.getByTestId("book-exceptions").locator("li").allTextContents()).to.have.length(2);
+    await shot(page, "issuer-books");
+    await page.context().close();
+  });
 });

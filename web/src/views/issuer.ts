@@ -1,5 +1,6 @@
 import { ZeroAddress } from "ethers";
 import { formatZon } from "../../../src/amounts";
+import type { ReconcileSummary } from "../../../src/reconcile";
 import type { App } from "../app";
 import { barChart, legend, stepChart } from "../charts";
 import { events } from "../history";
@@ -83,5 +84,70 @@ export async function issuer(app: App, root: HTMLElement) {
       barChart("Circulating, in open redemptions and in escrow", ["ZON"], held, formatZon),
       h("p", { "data-testid": "held" }, held.map((g) => `${g.label}: ${formatZon(g.values[0])}`).join(" · ")),
     ),
+    books(await latestBooks()),
+  );
+}
+
+/** The summary `zon:reconcile --publish` left next to the page, if any. */
+async function latestBooks(): Promise<ReconcileSummary | undefined> {
+  const response = await fetch("./reconcile/latest.json", { cache: "no-store" });
+  if (!response.ok) return undefined;
+  return (await response.json()) as ReconcileSummary;
+}
+
+/** The issuer's books as the last reconciliation found them: counts, and each exception in words. */
+function books(summary: ReconcileSummary | undefined) {
+  if (summary === undefined)
+    return h(
+      "section",
+      { class: "card" },
+      h("h2", {}, "The issuer's books"),
+      h(
+        "p",
+        { class: "hint", "data-testid": "books" },
+        "No reconciliation published yet: npx hardhat zon:reconcile --period YYYYMM --publish",
+      ),
+    );
+  const counts = (fates: Record<string, number | undefined>) =>
+    Object.entries(fates)
+      .map(([fate, count]) => `${fate} ${count}`)
+      .join(", ") || "none";
+  return h(
+    "section",
+    { class: "card" },
+    h("h2", {}, `The issuer's books: period ${summary.period}`),
+    h(
+      "p",
+      { "data-testid": "books" },
+      summary.exceptions.length === 0
+        ? `Reconciled at block ${summary.block} (${summary.chainTime}): no exceptions.`
+        : `Reconciled at block ${summary.block} (${summary.chainTime}): ${summary.exceptions.length} exception(s) for the issuer to clear.`,
+    ),
+    h(
+      "ul",
+      {},
+      h(
+        "li",
+        {},
+        `Usage rows: ${summary.issuance.rows} (${counts(summary.issuance.fates)}); ${summary.issuance.claimedReward} minted`,
+      ),
+      h(
+        "li",
+        {},
+        `Redemptions: ${summary.redemption.requests} (${counts(summary.redemption.fates)}); ${summary.redemption.deliveries} deliveries`,
+      ),
+      h(
+        "li",
+        {},
+        `Supply: ${summary.supply.totalSupply} = minted ${summary.supply.minted} − burned ${summary.supply.burned}`,
+      ),
+    ),
+    summary.exceptions.length > 0
+      ? h(
+          "ul",
+          { "data-testid": "book-exceptions" },
+          ...summary.exceptions.slice(0, 10).map((e) => h("li", {}, e)),
+        )
+      : null,
   );
 }
