@@ -95,6 +95,16 @@ function attestationNumber(i: number, beneficiary: string): UsageAttestation {
   };
 }
 
+/** Runs a bench child (`bench/<script>`) in a process of its own; its last line of output is its JSON. */
+async function childMeasure<T>(nodeFlags: string[], script: string, args: string[]): Promise<T> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...nodeFlags, "-r", "ts-node/register/transpile-only", path.join(__dirname, script), ...args],
+    { maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split("\n").pop()!) as T;
+}
+
 /**
  * Attestation signatures per second on one core (ethers' signTypedData, and the fast signer that
  * rewards:sign uses with configured keys), and a one-million-record epoch build in a child process.
@@ -124,17 +134,11 @@ export async function benchOffchain(results: BenchResults): Promise<void> {
   try {
     const usageFile = path.join(dir, "usage-1m.csv");
     await writeUsageFile(usageFile, EPOCH_RECORDS);
-    const child = path.join(__dirname, "epoch-child.ts");
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ["-r", "ts-node/register/transpile-only", child, usageFile, path.join(dir, "out")],
-      { maxBuffer: 1 << 20 },
+    const measured = await childMeasure<{ seconds: number; peakMiB: number; leafCount: number }>(
+      [],
+      "epoch-child.ts",
+      [usageFile, path.join(dir, "out")],
     );
-    const measured = JSON.parse(stdout.trim().split("\n").pop()!) as {
-      seconds: number;
-      peakMiB: number;
-      leafCount: number;
-    };
     if (measured.leafCount !== EPOCH_RECORDS)
       throw new Error(`epoch child built ${measured.leafCount} leaves, not ${EPOCH_RECORDS}`);
     results.offchain["epochBuild1M.seconds"] = Math.round(measured.seconds * 10) / 10;
@@ -149,17 +153,12 @@ export async function benchOffchain(results: BenchResults): Promise<void> {
       ["focus1M", focusFile],
       ["focus1MGzip", `${focusFile}.gz`],
     ]) {
-      const { stdout: focusOut } = await promisify(execFile)(
-        process.execPath,
-        ["-r", "ts-node/register/transpile-only", path.join(__dirname, "focus-child.ts"), file, wallets],
-        { maxBuffer: 1 << 20 },
-      );
-      const focus = JSON.parse(focusOut.trim().split("\n").pop()!) as {
+      const focus = await childMeasure<{
         seconds: number;
         peakMiB: number;
         rows: number;
         attestations: number;
-      };
+      }>([], "focus-child.ts", [file, wallets]);
       if (focus.rows !== FOCUS_ROWS)
         throw new Error(`focus child read ${focus.rows} rows, not ${FOCUS_ROWS}`);
       results.offchain[`${name}.seconds`] = Math.round(focus.seconds * 10) / 10;
@@ -172,20 +171,12 @@ export async function benchOffchain(results: BenchResults): Promise<void> {
 
   // zon:reconcile over a period of a million rows, every one claimed (the issue's bound: under a minute),
   // under a 512 MiB heap; the chain is a stand-in serving the logs, so the node's time is not in it.
-  const { stdout: reconcileOut } = await promisify(execFile)(
-    process.execPath,
-    [
-      "--max-old-space-size=512",
-      ...["-r", "ts-node/register/transpile-only", path.join(__dirname, "reconcile-child.ts"), "1000000"],
-    ],
-    { maxBuffer: 1 << 20 },
-  );
-  const reconciled = JSON.parse(reconcileOut.trim().split("\n").pop()!) as {
+  const reconciled = await childMeasure<{
     seconds: number;
     peakMiB: number;
     claimed: number;
     exceptions: number;
-  };
+  }>(["--max-old-space-size=512"], "reconcile-child.ts", ["1000000"]);
   if (reconciled.claimed !== 1_000_000 || reconciled.exceptions !== 0)
     throw new Error(`reconcile child: ${reconciled.claimed} claimed, ${reconciled.exceptions} exceptions`);
   results.offchain["reconcile1M.seconds"] = Math.round(reconciled.seconds * 10) / 10;

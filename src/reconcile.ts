@@ -24,6 +24,7 @@ import { formatZon } from "./amounts";
 import type { Deployment } from "./deployments";
 import { DEFAULT_MAX_LOGS_RANGE } from "./events";
 import { requestHash } from "./fulfilment/worker";
+import type { RedemptionRequest } from "./redemption";
 import type { LedgerEntry } from "./fulfilment/file-adapter";
 import { CATEGORIES } from "./rewards";
 import { readUsageFile, type UsageReadOptions } from "./usage";
@@ -470,15 +471,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
   // -------------------------------------------------------------------------------------- redemption
   const chainId = deployment.chainId;
   interface Request {
-    request: {
-      id: bigint;
-      owner: string;
-      sku: bigint;
-      quantity: bigint;
-      amount: bigint;
-      cancelAfter: bigint;
-      flags: bigint;
-    };
+    request: RedemptionRequest;
     owner: string;
     fate: string;
     worker?: string;
