@@ -461,7 +461,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
       data: abi.distributor.encodeFunctionData("periodPolicy", [period]),
     }),
   );
-  const budget = BigInt(policy.budget) * 10n ** 18n;
+  const budget = BigInt(policy.budget); // in ZON wei, as committed
   const committed = BigInt(policy.committed);
   if (committed !== claimedReward + sum.total - sum.released)
     exceptions.push(

@@ -58,6 +58,22 @@ describe("the issuer's books (zon:reconcile)", function () {
     const bundle = path.join(dir, "bundle.json");
     await runTask("rewards:sign", { usage: sent, out: bundle, deadline, strict: false });
     await runTask("rewards:submit", { bundle, batchSize: 100 });
+    // A Merkle epoch of the period (5 and 10 ZON), of which acme claims its leaf.
+    const epochUsage = await file("epoch.csv", [
+      row(acme.address, 8, 10_000, 0),
+      row(globex.address, 9, 20_000, 1),
+    ]);
+    const epochDir = path.join(dir, "epoch");
+    await runTask("epoch:build", {
+      usage: epochUsage,
+      period: String(PERIOD),
+      epoch: "0",
+      deadline,
+      out: epochDir,
+      force: false,
+    });
+    await runTask("epoch:publish", { dir: epochDir });
+    await runTask("epoch:claim", { dir: epochDir, beneficiary: acme.address });
 
     // Redemptions: 0 delivered and burned; 1 delivered, then cancelled by its owner; 2 burned with no
     // delivery in the ledger; 3 rejected; and a ledger line for a request that does not exist.
@@ -155,8 +171,16 @@ describe("the issuer's books (zon:reconcile)", function () {
 
   it("splits the supply by minter: minted less burned is the total supply", async function () {
     const { summary } = await reconciled();
-    expect(summary.supply).to.deep.include({ minted: "145 ZON", burned: "20 ZON", totalSupply: "125 ZON" });
-    expect(Object.values(summary.supply.byMinter)).to.deep.equal(["145 ZON"]);
+    expect(summary.supply).to.deep.include({ minted: "150 ZON", burned: "20 ZON", totalSupply: "130 ZON" });
+    expect(Object.values(summary.supply.byMinter)).to.deep.equal(["150 ZON"]);
+  });
+
+  it("totals the period's epochs and the budget they and the attestations used", async function () {
+    const { summary } = await reconciled();
+    expect([summary.epochs, summary.budget]).to.deep.equal([
+      { count: 1, reserved: "15 ZON", claimed: "5 ZON", released: "0 ZON", unclaimed: "10 ZON" },
+      { budget: "1,000,000 ZON", committed: "160 ZON", attestations: "145 ZON", epochsNet: "15 ZON" },
+    ]);
   });
 
   it("writes a CSV per section and the summary", async function () {
