@@ -58,10 +58,15 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
         bytes32 caseId;
     }
 
+    // A minter's status mirrors its account's frozen flag, so that a mint reads one slot, not two.
     struct Minter {
-        bool active;
+        uint8 status; // MINTER_NONE, MINTER_ACTIVE or MINTER_FROZEN
         uint248 allowance;
     }
+
+    uint8 private constant MINTER_NONE = 0;
+    uint8 private constant MINTER_ACTIVE = 1;
+    uint8 private constant MINTER_FROZEN = 2;
 
     // Packs into the slot that Pausable's `_paused` opens (the storage-layout test pins this).
     bool private _allowlistMode;
@@ -160,7 +165,7 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
     function configureMinter(address minter, uint256 allowance) external onlyRole(MINTER_ADMIN_ROLE) {
         if (minter == address(0)) revert ZonCoinInvalidMinter(minter);
         Minter storage m = _minters[minter];
-        if (m.active) revert ZonCoinMinterAlreadyConfigured(minter, m.allowance);
+        if (m.status != MINTER_NONE) revert ZonCoinMinterAlreadyConfigured(minter, m.allowance);
         _setMinterAllowance(m, minter, allowance);
     }
 
@@ -181,14 +186,14 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
     /// @inheritdoc IZonCoin
     function removeMinter(address minter) external onlyRole(MINTER_ADMIN_ROLE) {
         Minter memory m = _minters[minter];
-        if (!m.active) revert ZonCoinNotMinter(minter);
+        if (m.status == MINTER_NONE) revert ZonCoinNotMinter(minter);
         delete _minters[minter];
         emit MinterRemoved(minter, m.allowance);
     }
 
     /// @inheritdoc IZonCoin
     function isMinter(address account) external view returns (bool) {
-        return _minters[account].active;
+        return _minters[account].status != MINTER_NONE;
     }
 
     /// @inheritdoc IZonCoin
@@ -208,6 +213,7 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
         Account storage a = _accounts[account];
         if (a.frozen == frozen) revert ZonCoinFrozenUnchanged(account, frozen);
         a.frozen = frozen;
+        _mirrorFrozen(account, frozen);
         emit FrozenSet(account, frozen);
     }
 
@@ -295,6 +301,7 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
         _recoveries[lost] = Recovery(replacement, caseId);
         if (!old.frozen) {
             old.frozen = true;
+            _mirrorFrozen(lost, true);
             emit FrozenSet(lost, true);
         }
         if (allowlisted) {
@@ -523,22 +530,29 @@ contract ZonCoin is ERC20, ERC20Burnable, ERC20Permit, AccessControlDefaultAdmin
 
     function _activeMinter(address minter) private view returns (Minter storage m) {
         m = _minters[minter];
-        if (!m.active) revert ZonCoinNotMinter(minter);
+        if (m.status == MINTER_NONE) revert ZonCoinNotMinter(minter);
     }
 
     /// @dev `allowance` above 2^248 - 1 is capped there (effectively unlimited).
     function _setMinterAllowance(Minter storage m, address minter, uint256 allowance) private {
         uint256 previous = m.allowance;
-        m.active = true;
+        if (m.status == MINTER_NONE) m.status = _accounts[minter].frozen ? MINTER_FROZEN : MINTER_ACTIVE;
         m.allowance = uint248(allowance > type(uint248).max ? type(uint248).max : allowance);
         emit MinterConfigured(minter, previous, m.allowance);
     }
 
+    /// Keeps a minter's status in step with its account's frozen flag (no effect on other accounts).
+    function _mirrorFrozen(address account, bool frozen) private {
+        Minter storage m = _minters[account];
+        if (m.status != MINTER_NONE) m.status = frozen ? MINTER_FROZEN : MINTER_ACTIVE;
+    }
+
     function _spendMinterAllowance(address minter, uint256 amount) private {
         Minter storage m = _minters[minter];
-        if (!m.active) revert ZonCoinNotMinter(minter);
+        uint8 status = m.status;
+        if (status == MINTER_NONE) revert ZonCoinNotMinter(minter);
         // A minter wallet recovered as lost (so frozen), or frozen by compliance, keeps no power to mint.
-        if (_accounts[minter].frozen) revert ZonCoinAccountFrozen(minter);
+        if (status == MINTER_FROZEN) revert ZonCoinAccountFrozen(minter);
         uint256 allowance = m.allowance;
         if (amount > allowance) revert ZonCoinMinterAllowanceExceeded(minter, allowance, amount);
         unchecked {

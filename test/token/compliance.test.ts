@@ -139,6 +139,26 @@ describe("ZonCoin compliance controls", function () {
         .withArgs(alice.address);
     });
 
+    it("stops a frozen minter from minting, and lets it mint again once unfrozen", async function () {
+      const { token, compliance, minter, bob } = await loadFixture(zonCoinFixture);
+      await token.connect(compliance).setFrozen(minter.address, true);
+      await expect(token.connect(minter).mint(bob.address, 1n))
+        .to.be.revertedWithCustomError(token, "ZonCoinAccountFrozen")
+        .withArgs(minter.address);
+      await token.connect(compliance).setFrozen(minter.address, false);
+      await expect(token.connect(minter).mint(bob.address, 1n)).to.changeTokenBalance(token, bob, 1n);
+    });
+
+    it("stops an account frozen before it was made a minter from minting", async function () {
+      const { token, compliance, minterAdmin, carol, bob } = await loadFixture(zonCoinFixture);
+      await token.connect(compliance).setFrozen(carol.address, true);
+      await token.connect(minterAdmin).configureMinter(carol.address, 10n);
+      await token.connect(minterAdmin).increaseMinterAllowance(carol.address, 10n);
+      await expect(token.connect(carol).mint(bob.address, 1n))
+        .to.be.revertedWithCustomError(token, "ZonCoinAccountFrozen")
+        .withArgs(carol.address);
+    });
+
     it("stops a spender from moving a frozen account's tokens with ZonCoinAccountFrozen", async function () {
       const { token, compliance, alice, bob, carol } = await loadFixture(zonCoinFixture);
       await token.connect(alice).approve(carol.address, 5n);
