@@ -6,7 +6,7 @@ import path from "node:path";
 import { parseUnits } from "ethers";
 import hre, { ethers } from "hardhat";
 import { deploySuite } from "../../deploy/deploy";
-import type { SafeBatchFile } from "../../src";
+import { batchChecksum, type SafeBatchFile } from "../../src";
 import { runTask } from "../helpers/tasks";
 
 /*
@@ -60,6 +60,69 @@ describe("Safe Transaction Builder batches", function () {
       parseUnits("20", 18),
     ]);
     expect(await f.token.allowance(f.safe, await f.gateway.getAddress())).to.equal(0n);
+  });
+
+  it("computes the batch checksum exactly as the Transaction Builder's own test vector does", function () {
+    // safe-react-apps, apps/tx-builder/src/lib/checksum.test.js: the file (with its empty checksum) and
+    // the checksum its addChecksum gives.
+    const owner = "0x49d4450977E2c95362C13D3a31a09311E0Ea26A6";
+    const vector = {
+      version: "1.0",
+      chainId: "4",
+      createdAt: 1646321521061,
+      meta: {
+        name: "test batch file",
+        txBuilderVersion: "1.4.0",
+        checksum: "",
+        createdFromSafeAddress: "0xDF8a1Ce35c9a6ACE153B4e0767942f1E2291a1Aa",
+        createdFromOwnerAddress: owner,
+      },
+      transactions: [
+        {
+          to: owner,
+          value: "0",
+          contractMethod: {
+            inputs: [{ internalType: "address", name: "paramAddress", type: "address" }],
+            name: "testAddress",
+            payable: false,
+          },
+          contractInputsValues: { paramAddress: owner },
+        },
+        {
+          to: owner,
+          value: "0",
+          contractMethod: {
+            inputs: [{ internalType: "bool", name: "paramBool", type: "bool" }],
+            name: "testBool",
+            payable: false,
+          },
+          contractInputsValues: { paramAddress: "", paramBool: "false" },
+        },
+        {
+          to: owner,
+          value: "2000000000000000000",
+          data: "0x42f4579000000000000000000000000049d4450977e2c95362c13d3a31a09311e0ea26a6",
+        },
+      ],
+    };
+    expect(batchChecksum(vector)).to.equal(
+      "0x4ecbfd364aa6759983915644e73f8bd411e85a2dc306f252a387c2728c4db64c",
+    );
+  });
+
+  it("writes a checksum the Transaction Builder's import recomputes to the same value", async function () {
+    const f = await loadFixture(safeFixture);
+    const batch = await runTask<SafeBatchFile>("safe:batch", {
+      safe: f.safe,
+      action: "transfer",
+      out: f.out,
+      to: f.owner.address,
+      amount: "1",
+    });
+    // The importer takes the checksum out of meta, recomputes over the rest, and compares.
+    const { checksum, ...meta } = batch.meta;
+    expect(checksum).to.equal(batchChecksum({ ...batch, meta }));
+    expect(batchChecksum({ ...batch, meta: { ...meta, description: "changed" } })).not.to.equal(checksum);
   });
 
   it("writes a transfer the Safe executes", async function () {
