@@ -20,6 +20,7 @@ export * from "./events";
 export * from "./besu/options";
 export * from "./besu/operate";
 export * from "./safe";
+export * from "./safe-contracts";
 export * from "./fastsign";
 export * from "./amounts";
 export * from "./actions";

@@ -1,4 +1,13 @@
-import { Signature, type BaseContract, type Signer, type TypedDataDomain, type TypedDataField } from "ethers";
+import {
+  getAddress,
+  Signature,
+  TypedDataEncoder,
+  type BaseContract,
+  type Signer,
+  type TypedDataDomain,
+  type TypedDataField,
+} from "ethers";
+import { combineSafeSignatures, signSafeMessage } from "./safe";
 
 /** ERC-2612 `Permit` struct, as OpenZeppelin's ERC20Permit hashes it. */
 export const PERMIT_TYPES: Record<string, TypedDataField[]> = {
@@ -76,28 +85,50 @@ export interface BytesPermit {
   signature: string;
 }
 
+/** The EIP-712 digest of a permit, and the nonce it was made for (read from the token unless given). */
+export async function permitDigest(
+  token: PermitToken,
+  owner: string,
+  spender: string,
+  value: bigint,
+  deadline: bigint,
+  nonce?: bigint,
+): Promise<{ digest: string; nonce: bigint; domain: TypedDataDomain }> {
+  const domain = await readDomain(token);
+  const n = nonce ?? (await token.nonces(owner));
+  const digest = TypedDataEncoder.hash(domain, PERMIT_TYPES, { owner, spender, value, nonce: n, deadline });
+  return { digest, nonce: n, domain };
+}
+
 /**
- * Signs a permit for `owner`, an account that may be a contract wallet: `signer` signs the EIP-712
- * digest, which the wallet accepts through ERC-1271 (a Safe asks its owners for exactly this message).
- * Submit it with the `PERMIT_BYTES` overload.
+ * Signs a permit for `owner` through the bytes overload. When `owner` is the signer's own address it is an
+ * EOA's signature; otherwise `owner` is a Safe and `signers` are its owners: each signs the Safe's
+ * `SafeMessage` of the permit digest, and the signatures are combined as the Safe checks them (at least its
+ * threshold of owners must sign).
  */
 export async function signBytesPermit(
   token: PermitToken,
   owner: string,
-  signer: Signer,
+  signers: Signer | Signer[],
   spender: string,
   value: bigint,
   deadline: bigint,
 ): Promise<BytesPermit> {
-  const nonce = await token.nonces(owner);
-  const signature = await signer.signTypedData(await readDomain(token), PERMIT_TYPES, {
-    owner,
-    spender,
-    value,
-    nonce,
-    deadline,
-  });
-  return { owner, spender, value, deadline, signature };
+  const list = Array.isArray(signers) ? signers : [signers];
+  const { digest, domain, nonce } = await permitDigest(token, owner, spender, value, deadline);
+  if (list.length === 1 && getAddress(await list[0].getAddress()) === getAddress(owner)) {
+    const signature = await list[0].signTypedData(domain, PERMIT_TYPES, {
+      owner,
+      spender,
+      value,
+      nonce,
+      deadline,
+    });
+    return { owner, spender, value, deadline, signature };
+  }
+  const chainId = BigInt(domain.chainId!);
+  const signatures = await Promise.all(list.map((s) => signSafeMessage(s, chainId, owner, digest)));
+  return { owner, spender, value, deadline, signature: combineSafeSignatures(signatures) };
 }
 
 /** Sends a signed ERC-2612 permit through ZonCoin's (v, r, s) overload, from whoever `token` is connected to. */

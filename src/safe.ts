@@ -1,4 +1,4 @@
-import { getAddress, keccak256, toUtf8Bytes } from "ethers";
+import { getAddress, keccak256, toUtf8Bytes, TypedDataEncoder, type Signer } from "ethers";
 
 /*
  * Safe Transaction Builder batch files (the JSON its "import" takes): what a business whose funds sit in
@@ -75,4 +75,58 @@ function serialise(value: unknown): string {
 /** The checksum of a batch file as the Transaction Builder computes it (over `meta` as given). */
 export function batchChecksum(file: { meta: object }): string {
   return keccak256(toUtf8Bytes(serialise({ ...file, meta: { ...file.meta, name: null } })));
+}
+
+/*
+ * A Safe (v1.3.0 and later, with its CompatibilityFallbackHandler) answers ERC-1271 for a digest only when
+ * its owners signed the Safe's own EIP-712 wrapping of it — `SafeMessage(bytes message)` with the digest as
+ * the message, in the domain (chain id, the Safe's address) — at least `threshold` of them, concatenated
+ * in ascending order of owner address; or when the message was approved on chain (SignMessageLib) and the
+ * signature is empty.
+ */
+
+export const SAFE_MESSAGE_TYPES = { SafeMessage: [{ name: "message", type: "bytes" }] };
+
+export function safeDomain(chainId: bigint, safe: string) {
+  return { chainId, verifyingContract: getAddress(safe) };
+}
+
+/** The hash a Safe's owners sign to approve `digest` (the handler's getMessageHashForSafe). */
+export function safeMessageHash(chainId: bigint, safe: string, digest: string): string {
+  return TypedDataEncoder.hash(safeDomain(chainId, safe), SAFE_MESSAGE_TYPES, { message: digest });
+}
+
+export interface OwnerSignature {
+  owner: string;
+  signature: string;
+}
+
+/** One owner's signature of `digest` for `safe`, in the form the Safe checks. */
+export async function signSafeMessage(
+  owner: Signer,
+  chainId: bigint,
+  safe: string,
+  digest: string,
+): Promise<OwnerSignature> {
+  const signature = await owner.signTypedData(safeDomain(chainId, safe), SAFE_MESSAGE_TYPES, {
+    message: digest,
+  });
+  return { owner: getAddress(await owner.getAddress()), signature };
+}
+
+/** Owners' signatures as the one signature a Safe takes: one per owner, ascending by owner address. */
+export function combineSafeSignatures(signatures: OwnerSignature[]): string {
+  const byOwner = new Map<string, string>();
+  for (const { owner, signature } of signatures) {
+    if (!/^0x[0-9a-fA-F]{130}$/.test(signature))
+      throw new Error(`signature: ${owner}'s ${JSON.stringify(signature.slice(0, 20))}… is not 65 bytes`);
+    const known = byOwner.get(getAddress(owner));
+    if (known !== undefined && known !== signature)
+      throw new Error(`signature: two different signatures from owner ${getAddress(owner)}`);
+    byOwner.set(getAddress(owner), signature);
+  }
+  return `0x${[...byOwner.entries()]
+    .sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1))
+    .map(([, signature]) => signature.slice(2))
+    .join("")}`;
 }

@@ -6,35 +6,47 @@ import path from "node:path";
 import { parseUnits } from "ethers";
 import hre, { ethers } from "hardhat";
 import { deploySuite } from "../../deploy/deploy";
-import { batchChecksum, type SafeBatchFile } from "../../src";
+import {
+  batchChecksum,
+  createSafe,
+  deploySafeContracts,
+  executeSafeTx,
+  multiSendTx,
+  type SafeBatchFile,
+} from "../../src";
 import { runTask } from "../helpers/tasks";
 
 /*
- * A business whose ZON sit in a contract wallet (a Safe): the task writes a Transaction Builder batch,
- * and the wallet executing its calls in order does what the business asked.
+ * A business whose ZON sit in a Safe (v1.4.1's own contracts, 2 of 3 owners): the task writes a Transaction
+ * Builder batch, and the Safe executing it as one MultiSendCallOnly transaction does what the business asked.
  */
 describe("Safe Transaction Builder batches", function () {
   async function safeFixture() {
     process.env.ZON_DEPLOYMENTS_DIR = await mkdtemp(path.join(os.tmpdir(), "zon-deployments-"));
     const suite = await deploySuite(hre);
-    const [governance] = await ethers.getSigners();
-    const owner = (await ethers.getSigners())[11];
-    const wallet = await ethers.deployContract("TestWallet", [owner.address]);
-    const safe = await wallet.getAddress();
+    const signers = await ethers.getSigners();
+    const [governance] = signers;
+    const owners = [signers[11], signers[12], signers[13]];
+    const contracts = await deploySafeContracts(governance);
+    const safe = await createSafe(
+      contracts,
+      governance,
+      owners.map((o) => o.address),
+      2,
+    );
     await suite.token.connect(governance).configureMinter(governance.address, parseUnits("100", 18));
     await suite.token.connect(governance).mint(safe, parseUnits("100", 18));
     const out = path.join(await mkdtemp(path.join(os.tmpdir(), "zon-safe-")), "batch.json");
-    return { ...suite, wallet, safe, owner, out };
+    return { ...suite, contracts, safe, owners, owner: owners[0], out };
   }
 
   after(function () {
     delete process.env.ZON_DEPLOYMENTS_DIR;
   });
 
-  /** What the Safe does with an imported batch: each call, in order, from the Safe. */
+  /** What the Safe's app does with an imported batch: one MultiSendCallOnly transaction, 2 of 3 owners sign. */
   async function execute(f: Awaited<ReturnType<typeof safeFixture>>, batch: SafeBatchFile) {
-    for (const call of batch.transactions)
-      await f.wallet.connect(f.owner).execute(call.to, call.value, call.data);
+    await executeSafeTx(f.safe, multiSendTx(f.contracts, batch.transactions), f.owners.slice(0, 2), f.owner);
   }
 
   it("writes a redeem as approve-the-price then redeem, which the Safe executes", async function () {
