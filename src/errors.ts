@@ -43,7 +43,7 @@ const HINTS: Record<string, Hint> = {
   ERC20InvalidSpender: (a) => `${a.spender} cannot be approved (the zero address); check the spender`,
   ERC2612ExpiredSignature: (a) => `the permit expired at ${a.deadline}; sign a new one with a later deadline`,
   ERC2612InvalidSigner: (a) =>
-    `the permit was signed by ${a.signer}, not by the owner ${a.owner}; sign it with the owner's key`,
+    `the permit was signed by ${a.signer}, not by the owner ${a.owner}; sign it with the owner's key. A Safe has no key: redeemWithPermit and createAndFundWithPermit take a key's (v, r, s) signature only, so a Safe approves and calls in one batch (safe:batch, or the portal's Safe mode), or its owners sign a permit with safe:permit`,
   InvalidAccountNonce: (a) =>
     `the permit was signed for another nonce; ${a.account}'s nonce is now ${a.currentNonce}: sign it again`,
   ECDSAInvalidSignature: () => "the signature does not recover to any signer; sign again",
@@ -368,6 +368,29 @@ export function describeError(error: unknown): string {
     return `the transaction was refused with an error this suite does not know (selector ${data.slice(0, 10)}); is the address the right contract?`;
   }
   return cappedLine(ethersMessage(error) ?? (error instanceof Error ? error.message : String(error)));
+}
+
+/**
+ * The same error split for a page: what happened and what to do (`summary`, in words), and the contract's
+ * error name with its arguments (`detail`) for whoever wants them behind a "details" toggle.
+ */
+export function explainError(error: unknown): { summary: string; detail?: string } {
+  const data = revertDataOf(error);
+  const decoded = data ? decodeRevertData(data) : undefined;
+  if (!decoded) return { summary: describeError(error) };
+  const shown = Object.entries(decoded.args)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
+  const hint = HINTS[decoded.name];
+  const words = hint
+    ? hint(decoded.args)
+    : decoded.name === "Error" || decoded.name === "Panic"
+      ? decoded.sentence
+      : "the contract refused it";
+  return {
+    summary: `${words.charAt(0).toUpperCase()}${words.slice(1)}.`,
+    detail: `${decoded.name}${shown ? ` (${shown})` : ""}`,
+  };
 }
 
 /** Longest line an error becomes: a node's answer can quote a whole signed transaction. */

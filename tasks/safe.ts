@@ -1,6 +1,21 @@
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Contract, getAddress, type Signer } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { formatZon } from "../src/amounts";
 import {
+  combineSafeSignatures,
+  createSafe,
+  deploymentFile,
+  deploySafeContracts,
+  permitDigest,
+  PERMIT_BYTES,
+  readDeployment,
+  safeInterface,
+  signSafeMessage,
+  type OwnerSignature,
+  type SafeContracts,
   deliveryRefHash,
   parseAddress,
   parseZon,
@@ -9,7 +24,7 @@ import {
   transferCalls,
   type Call,
 } from "../src";
-import { parseWhole, suiteAddress, zonTask } from "./context";
+import { parseWhole, readJsonFile, signerFor, suiteAddress, zonTask } from "./context";
 
 /*
  * safe:batch — what a business holding its ZON in a Safe multisig does instead of sending from a key: a
@@ -64,7 +79,15 @@ zonTask(
         const total = price * quantity;
         if ((await token.balanceOf(safe)) < total)
           throw new Error(`safe: ${safe} holds less than the ${formatZon(total)} the redemption costs`);
-        calls = redeemCalls(token, gateway, sku, quantity, total, deliveryRefHash(args.deliveryRef));
+        calls = redeemCalls(
+          token,
+          gateway,
+          sku,
+          quantity,
+          total,
+          deliveryRefHash(args.deliveryRef),
+          args.deliveryRef,
+        );
         description = `Redeem ${quantity} × SKU ${sku} for ${formatZon(total)} (approve exactly the price, then redeem)`;
       } else if (args.action === "transfer") {
         if (args.to === undefined || args.amount === undefined)
@@ -82,5 +105,182 @@ zonTask(
         `${description}: ${calls.length} call(s) for Safe ${safe} written to ${args.out} (Transaction Builder → import)`,
       );
       return batch;
+    },
+  );
+
+/*
+ * A private chain has no Safe contracts: safe:deploy puts Safe v1.4.1's own (from its npm package) on it
+ * once, safe:create makes a business's Safe from them, and safe:permit collects the owners' signatures of a
+ * permit (each owner signs the Safe's SafeMessage of it, from their own machine) and submits them.
+ */
+
+function safeContractsFile(network: string): string {
+  return path.join(path.dirname(deploymentFile(network)), `${network}.safe.json`);
+}
+
+async function readSafeContracts(network: string): Promise<SafeContracts> {
+  const file = safeContractsFile(network);
+  if (!existsSync(file))
+    throw new Error(
+      `safe: no Safe contracts deployed on ${network} (${file}); run npx hardhat safe:deploy first`,
+    );
+  return (await readJsonFile("safe", file, "the Safe contracts safe:deploy wrote")) as SafeContracts;
+}
+
+async function ownersAndThreshold(hre: HardhatRuntimeEnvironment, safe: string) {
+  if ((await hre.ethers.provider.getCode(safe)) === "0x")
+    throw new Error(`safe: ${safe} has no contract on ${hre.network.name}`);
+  const contract = new Contract(safe, safeInterface(), hre.ethers.provider);
+  try {
+    const [owners, threshold] = await Promise.all([contract.getOwners(), contract.getThreshold()]);
+    return { owners: (owners as string[]).map((o) => getAddress(o)), threshold: Number(threshold) };
+  } catch {
+    throw new Error(`safe: ${safe} is a contract but not a Safe (no getOwners/getThreshold)`);
+  }
+}
+
+zonTask("safe:deploy", "Deploys Safe v1.4.1's contracts (from its npm package) on a chain that has none")
+  .addOptionalParam("from", "account that deploys (index, address or name)")
+  .setAction(async (args: { from?: string }, hre) => {
+    const file = safeContractsFile(hre.network.name);
+    if (existsSync(file)) {
+      const known = await readSafeContracts(hre.network.name);
+      if ((await hre.ethers.provider.getCode(known.singleton)) !== "0x") {
+        console.log(`Safe contracts already on ${hre.network.name}: ${file}`);
+        return known;
+      }
+    }
+    const deployer = await signerFor(hre, args.from);
+    const contracts = await deploySafeContracts(deployer);
+    await writeFile(file, JSON.stringify(contracts, null, 2) + "\n");
+    for (const [name, address] of Object.entries(contracts)) console.log(`${name.padEnd(18)} ${address}`);
+    console.log(`written to ${file}`);
+    return contracts;
+  });
+
+zonTask(
+  "safe:create",
+  "Creates a Safe (owners, threshold) from the Safe contracts safe:deploy put on the chain",
+)
+  .addParam("owners", "owner addresses, comma-separated")
+  .addParam("threshold", "how many owners must sign")
+  .addOptionalParam("salt", "salt nonce (a second Safe with the same owners needs another)", "0")
+  .addOptionalParam("from", "account that sends the creation")
+  .setAction(async (args: { owners: string; threshold: string; salt: string; from?: string }, hre) => {
+    const owners = args.owners.split(",").map((o, i) => parseAddress(`owners[${i}]`, o.trim()));
+    if (new Set(owners).size !== owners.length)
+      throw new Error(`owners: ${args.owners} names an owner twice`);
+    const threshold = Number(parseWhole("threshold", args.threshold));
+    const contracts = await readSafeContracts(hre.network.name);
+    const creator = await signerFor(hre, args.from);
+    const safe = await createSafe(contracts, creator, owners, threshold, parseWhole("salt", args.salt));
+    console.log(`Safe ${safe}: ${threshold} of ${owners.length} owners (${owners.join(", ")})`);
+    return safe;
+  });
+
+/** A permit being signed by a Safe's owners: what each owner signs, and the signatures so far. */
+interface PermitFile {
+  chainId: string;
+  token: string;
+  safe: string;
+  spender: string;
+  value: string;
+  deadline: string;
+  nonce: string;
+  digest: string;
+  signatures: OwnerSignature[];
+}
+
+zonTask(
+  "safe:permit",
+  "Collects a Safe's owners' signatures of a ZON permit (one owner per run), then submits it with --submit",
+)
+  .addParam("file", "the permit being signed (created by the first owner, passed on to the next)")
+  .addOptionalParam("safe", "first run: the Safe")
+  .addOptionalParam("spender", "first run: who may spend (e.g. the gateway's or escrow's address)")
+  .addOptionalParam("amount", "first run: ZON the spender may take")
+  .addOptionalParam("hours", "first run: hours the permit stays valid", "24")
+  .addOptionalParam("from", "the owner who signs now (or, with --submit, who sends)")
+  .addFlag("submit", "submit once enough owners signed")
+  .setAction(
+    async (
+      args: {
+        file: string;
+        safe?: string;
+        spender?: string;
+        amount?: string;
+        hours: string;
+        from?: string;
+        submit: boolean;
+      },
+      hre,
+    ) => {
+      const token = await hre.ethers.getContractAt(
+        "ZonCoin",
+        readDeployment(hre.network.name).contracts.ZonCoin,
+      );
+      let permit: PermitFile;
+      if (existsSync(args.file)) {
+        permit = (await readJsonFile("file", args.file, "a permit file safe:permit wrote")) as PermitFile;
+        if (permit.token !== (await token.getAddress()))
+          throw new Error(`file: ${args.file} is a permit for token ${permit.token}, not this network's`);
+      } else {
+        if (args.safe === undefined || args.spender === undefined || args.amount === undefined)
+          throw new Error("safe:permit: a new permit needs --safe, --spender and --amount");
+        const safe = parseAddress("safe", args.safe);
+        const spender = parseAddress("spender", args.spender);
+        const value = parseZon("amount", args.amount);
+        const now = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp);
+        const deadline = now + parseWhole("hours", args.hours) * 3600n;
+        const { digest, nonce } = await permitDigest(token, safe, spender, value, deadline);
+        permit = {
+          chainId: (await hre.ethers.provider.getNetwork()).chainId.toString(),
+          token: await token.getAddress(),
+          safe,
+          spender,
+          value: value.toString(),
+          deadline: deadline.toString(),
+          nonce: nonce.toString(),
+          digest,
+          signatures: [],
+        };
+      }
+      const { owners, threshold } = await ownersAndThreshold(hre, permit.safe);
+      const current = await token.nonces(permit.safe);
+      if (current !== BigInt(permit.nonce))
+        throw new Error(
+          `file: the permit was made for nonce ${permit.nonce}, the Safe's is now ${current} (another permit was used); start a new file`,
+        );
+      const describe = `${formatZon(BigInt(permit.value))} of Safe ${permit.safe} to ${permit.spender}`;
+      if (args.submit) {
+        if (permit.signatures.length < threshold)
+          throw new Error(
+            `file: ${permit.signatures.length} of the ${threshold} owner signatures the Safe needs; have more owners run safe:permit --file ${args.file}`,
+          );
+        const sender = await signerFor(hre, args.from);
+        const tx = await token.connect(sender).getFunction(PERMIT_BYTES)(
+          permit.safe,
+          permit.spender,
+          BigInt(permit.value),
+          BigInt(permit.deadline),
+          combineSafeSignatures(permit.signatures),
+        );
+        await tx.wait();
+        console.log(`permit submitted in ${tx.hash}: ${describe}`);
+        return permit;
+      }
+      const owner: Signer = await signerFor(hre, args.from);
+      const address = getAddress(await owner.getAddress());
+      if (!owners.includes(address))
+        throw new Error(
+          `from: ${address} is not an owner of Safe ${permit.safe} (owners: ${owners.join(", ")})`,
+        );
+      const signed = await signSafeMessage(owner, BigInt(permit.chainId), permit.safe, permit.digest);
+      permit.signatures = [...permit.signatures.filter((s) => s.owner !== address), signed];
+      await writeFile(args.file, JSON.stringify(permit, null, 2) + "\n");
+      console.log(
+        `${address} signed the permit for ${describe}: ${permit.signatures.length} of ${threshold} signatures${permit.signatures.length >= threshold ? `; submit it: npx hardhat safe:permit --file ${args.file} --submit` : "; pass the file to the next owner"}`,
+      );
+      return permit;
     },
   );

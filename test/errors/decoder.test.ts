@@ -2,7 +2,16 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { makeError } from "ethers";
 import { ethers } from "hardhat";
-import { decodeRevertData, describeError, hasHint, suiteErrors, PERMIT_VRS } from "../../src";
+import {
+  decodeRevertData,
+  describeError,
+  explainError,
+  hasHint,
+  PERMIT_TYPES,
+  PERMIT_VRS,
+  readDomain,
+  suiteErrors,
+} from "../../src";
 import { ONE_ZON, zonCoinFixture } from "../helpers/fixtures";
 
 async function refusal(promise: Promise<unknown>): Promise<unknown> {
@@ -28,6 +37,34 @@ describe("error decoder", function () {
     expect(describeError(error)).to.equal(
       `ERC20InsufficientBalance (sender=${carol.address}, balance=0 ZON, needed=1 ZON): ` +
         `${carol.address} holds 0 ZON, 1 ZON are needed; top the account up or send less`,
+    );
+  });
+
+  it("splits a revert for a page: what to do in words, the error's name and arguments as detail", async function () {
+    const { token, alice, carol } = await loadFixture(zonCoinFixture);
+    const error = await refusal(token.connect(carol).transfer(alice.address, ONE_ZON));
+    expect(explainError(error)).to.deep.equal({
+      summary: `${carol.address} holds 0 ZON, 1 ZON are needed; top the account up or send less.`,
+      detail: `ERC20InsufficientBalance (sender=${carol.address}, balance=0 ZON, needed=1 ZON)`,
+    });
+  });
+
+  it("tells whoever signs a (v, r, s) permit for a Safe that a Safe approves and calls in one batch instead", async function () {
+    const { token, alice, bob } = await loadFixture(zonCoinFixture);
+    const deadline = BigInt(await time.latest()) + 3600n;
+    const wrong = await bob.signTypedData(await readDomain(token), PERMIT_TYPES, {
+      owner: alice.address,
+      spender: bob.address,
+      value: 1n,
+      nonce: 0n,
+      deadline,
+    });
+    const { v, r, s } = ethers.Signature.from(wrong);
+    const error = await refusal(
+      token.getFunction(PERMIT_VRS)(alice.address, bob.address, 1n, deadline, v, r, s),
+    );
+    expect(explainError(error).summary).to.contain(
+      "A Safe has no key: redeemWithPermit and createAndFundWithPermit take a key's (v, r, s) signature only, so a Safe approves and calls in one batch (safe:batch, or the portal's Safe mode), or its owners sign a permit with safe:permit",
     );
   });
 

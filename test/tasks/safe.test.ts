@@ -1,5 +1,6 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +13,7 @@ import {
   deploySafeContracts,
   executeSafeTx,
   multiSendTx,
+  safeInterface,
   type SafeBatchFile,
 } from "../../src";
 import { runTask } from "../helpers/tasks";
@@ -167,5 +169,80 @@ describe("Safe Transaction Builder batches", function () {
     await expect(
       runTask("safe:batch", { safe: f.safe, action: "burn", out: f.out, quantity: "1" }),
     ).to.be.rejectedWith('action: "burn" is not redeem or transfer');
+  });
+
+  describe("a Safe on a chain that has none: safe:deploy, safe:create and safe:permit", function () {
+    async function permitFixture() {
+      const f = await loadFixture(safeFixture);
+      await runTask("safe:deploy", { from: "0" });
+      const owners = f.owners.map((o) => o.address).join(",");
+      const safe = await runTask<string>("safe:create", { owners, threshold: "2", salt: "7", from: "0" });
+      const spender = await f.gateway.getAddress();
+      return { ...f, newSafe: safe, spender };
+    }
+
+    /** A file no earlier test wrote (the chain is reverted between tests, the disk is not). */
+    async function permitFile() {
+      return path.join(await mkdtemp(path.join(os.tmpdir(), "zon-permit-")), "permit.json");
+    }
+
+    it("creates a 2-of-3 Safe from the contracts it deployed", async function () {
+      const f = await loadFixture(permitFixture);
+      const safe = new ethers.Contract(f.newSafe, safeInterface(), ethers.provider);
+      expect([await safe.getOwners(), await safe.getThreshold()]).to.deep.equal([
+        f.owners.map((o) => o.address),
+        2n,
+      ]);
+    });
+
+    it("submits a permit once two owners signed it, one run each, and the Safe accepts it", async function () {
+      const f = { ...(await loadFixture(permitFixture)), file: await permitFile() };
+      const first = {
+        file: f.file,
+        safe: f.newSafe,
+        spender: f.spender,
+        amount: "5",
+        hours: "24",
+        submit: false,
+      };
+      await runTask("safe:permit", { ...first, from: "13" });
+      await runTask("safe:permit", { file: f.file, hours: "24", submit: false, from: "11" });
+      await runTask("safe:permit", { file: f.file, hours: "24", submit: true, from: "0" });
+      expect(await f.token.allowance(f.newSafe, f.spender)).to.equal(parseUnits("5", 18));
+    });
+
+    it("refuses to submit with fewer signatures than the Safe's threshold, saying how many", async function () {
+      const f = { ...(await loadFixture(permitFixture)), file: await permitFile() };
+      const first = {
+        file: f.file,
+        safe: f.newSafe,
+        spender: f.spender,
+        amount: "5",
+        hours: "24",
+        submit: false,
+      };
+      await runTask("safe:permit", { ...first, from: "12" });
+      await expect(
+        runTask("safe:permit", { file: f.file, hours: "24", submit: true, from: "0" }),
+      ).to.be.rejectedWith(`file: 1 of the 2 owner signatures the Safe needs`);
+      expect(await f.token.allowance(f.newSafe, f.spender)).to.equal(0n);
+    });
+
+    it("refuses a signer who is not an owner, writing nothing", async function () {
+      const f = { ...(await loadFixture(permitFixture)), file: await permitFile() };
+      const [, outsider] = await ethers.getSigners();
+      const first = {
+        file: f.file,
+        safe: f.newSafe,
+        spender: f.spender,
+        amount: "5",
+        hours: "24",
+        submit: false,
+      };
+      await expect(runTask("safe:permit", { ...first, from: "1" })).to.be.rejectedWith(
+        `from: ${outsider.address} is not an owner of Safe ${f.newSafe}`,
+      );
+      expect(existsSync(f.file)).to.equal(false);
+    });
   });
 });
