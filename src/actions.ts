@@ -1,6 +1,7 @@
 import { id as keccakOfText, type Interface } from "ethers";
 import type { B2BEscrow, RedemptionGateway, RewardDistributor, ZonCoin } from "../typechain-types";
 import type { AgreementTerms } from "./escrow";
+import { withReference } from "./reference";
 import type { RedemptionRequest } from "./redemption";
 import type { SignedAttestation } from "./bundle";
 import type { CashbackEpochClaim } from "./cashback";
@@ -33,7 +34,10 @@ export function transferCalls(token: ZonCoin, to: string, amount: bigint): Call[
   return [call(token, token.interface.encodeFunctionData("transfer", [to, amount]))];
 }
 
-/** Redeems `quantity` of `sku` for exactly `total`: approve the price, then redeem (for a Safe). */
+/**
+ * Redeems `quantity` of `sku` for exactly `total`: approve the price, then redeem (for a Safe). A
+ * `reference` (the text `deliveryRef` hashes) travels after the redeem's calldata for the fulfiller to read.
+ */
 export function redeemCalls(
   token: ZonCoin,
   gateway: RedemptionGateway,
@@ -41,10 +45,12 @@ export function redeemCalls(
   quantity: bigint,
   total: bigint,
   deliveryRef: string,
+  reference?: string,
 ): Call[] {
+  const redeem = gateway.interface.encodeFunctionData("redeem", [sku, quantity, total, deliveryRef]);
   return [
     call(token, token.interface.encodeFunctionData("approve", [String(gateway.target), total])),
-    call(gateway, gateway.interface.encodeFunctionData("redeem", [sku, quantity, total, deliveryRef])),
+    call(gateway, reference === undefined ? redeem : withReference("delivery reference", redeem, reference)),
   ];
 }
 
@@ -53,17 +59,22 @@ export function cancelRedemptionCalls(gateway: RedemptionGateway, request: Redem
   return [call(gateway, gateway.interface.encodeFunctionData("cancel", [request]))];
 }
 
-/** Creates and funds an agreement as its buyer: approve the total, then create (for a Safe). */
+/**
+ * Creates and funds an agreement as its buyer: approve the total, then create (for a Safe). A `reference`
+ * (the text `terms.termsHash` hashes) travels after the creation's calldata for the other parties to read.
+ */
 export function createAgreementCalls(
   token: ZonCoin,
   escrow: B2BEscrow,
   terms: AgreementTerms,
   amounts: bigint[],
+  reference?: string,
 ): Call[] {
   const total = amounts.reduce((a, b) => a + b, 0n);
+  const create = escrow.interface.encodeFunctionData("createAndFund", [terms, amounts]);
   return [
     call(token, token.interface.encodeFunctionData("approve", [String(escrow.target), total])),
-    call(escrow, escrow.interface.encodeFunctionData("createAndFund", [terms, amounts])),
+    call(escrow, reference === undefined ? create : withReference("contract reference", create, reference)),
   ];
 }
 

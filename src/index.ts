@@ -11,6 +11,7 @@ export * from "./redemption";
 export * from "./fulfilment/worker";
 export * from "./fulfilment/file-adapter";
 export * from "./escrow";
+export * from "./reference";
 export * from "./deployments";
 export * from "./besu/kit";
 export * from "./preflight";
