@@ -81,12 +81,50 @@ export function servePortal(dist: string, cashbackDir: string, port: number): Pr
   });
 }
 
+interface WebArgs {
+  port: number;
+  rpcUrl?: string;
+  out: string;
+  buildOnly: boolean;
+  contact?: string;
+  explorerUrl?: string;
+  catalogue?: string;
+}
+
+/** The catalogue's words, checked: `{ "skus": { "<sku>": { "name": "…", "description": "…" } } }`. */
+async function catalogueFile(file: string) {
+  const json = await readJsonFile("catalogue", file, 'a catalogue: {"skus": {"1": {"name": "…"}}}');
+  const skus = (json as { skus?: unknown }).skus;
+  if (typeof skus !== "object" || skus === null || Array.isArray(skus))
+    throw new Error(`catalogue: ${file} has no "skus" object`);
+  for (const [sku, entry] of Object.entries(skus)) {
+    if (!/^[0-9]+$/.test(sku)) throw new Error(`catalogue: SKU ${JSON.stringify(sku)} is not a number`);
+    const { name, description } = (entry ?? {}) as { name?: unknown; description?: unknown };
+    if (typeof name !== "string" || name.trim() === "") throw new Error(`catalogue: SKU ${sku} has no name`);
+    if (description !== undefined && typeof description !== "string")
+      throw new Error(`catalogue: SKU ${sku}'s description is not text`);
+  }
+  return { skus };
+}
+
+function explorerUrl(value: string): string {
+  if (!/^https?:\/\/[^\s]+$/.test(value))
+    throw new Error(`explorer-url: ${JSON.stringify(value)} is not an http(s) URL`);
+  return value.replace(/\/+$/, "");
+}
+
 zonTask("web", "Builds the business portal against this network's deployment and serves it (web/dist)")
   .addOptionalParam("port", "port to serve the page on (127.0.0.1)", 5173, types.int)
   .addOptionalParam("rpcUrl", "the JSON-RPC URL browsers reach (default: the network's URL)")
   .addOptionalParam("out", "directory to build into", DIST)
   .addFlag("buildOnly", "build and stop (to host the files elsewhere)")
-  .setAction(async (args: { port: number; rpcUrl?: string; out: string; buildOnly: boolean }, hre) => {
+  .addOptionalParam("contact", "whom a business asks about a paused contract or a frozen account")
+  .addOptionalParam("explorerUrl", "the network's block explorer (links are <url>/tx/<hash>)")
+  .addOptionalParam(
+    "catalogue",
+    "JSON of each SKU's name and description the page shows (docs/examples/catalogue.json)",
+  )
+  .setAction(async (args: WebArgs, hre) => {
     if (hre.network.name === "hardhat")
       throw new Error(
         "network: the page needs a chain a browser can reach; use --network besuLocal (after npm run chain) or your Besu network",
@@ -94,6 +132,8 @@ zonTask("web", "Builds the business portal against this network's deployment and
     const deployment = readDeployment(hre.network.name);
     const network = hre.network.config as HttpNetworkConfig;
     const rpcUrl = args.rpcUrl ?? network.url;
+    const catalogue = args.catalogue === undefined ? undefined : await catalogueFile(args.catalogue);
+    if (args.explorerUrl !== undefined) explorerUrl(args.explorerUrl);
     const build = spawnSync(
       path.join(__dirname, "..", "node_modules", ".bin", "vite"),
       [
@@ -119,9 +159,13 @@ zonTask("web", "Builds the business portal against this network's deployment and
       gasPrice: String(network.gasPrice === "auto" ? "auto" : network.gasPrice),
       fromBlock: deployment.fromBlock,
       maxLogsRange: DEFAULT_MAX_LOGS_RANGE,
+      ...(args.contact ? { contact: args.contact } : {}),
+      ...(args.explorerUrl ? { explorerUrl: explorerUrl(args.explorerUrl) } : {}),
       contracts: deployment.contracts,
     };
     await writeFile(path.join(args.out, "config.json"), JSON.stringify(config, null, 2) + "\n");
+    if (catalogue !== undefined)
+      await writeFile(path.join(args.out, "catalogue.json"), JSON.stringify(catalogue, null, 2) + "\n");
     if (existsSync(CASHBACK_DIR)) {
       await mkdir(path.join(args.out, "cashback"), { recursive: true });
       for (const name of await readdir(CASHBACK_DIR))

@@ -181,9 +181,16 @@ describe("Safe Transaction Builder batches", function () {
       return { ...f, newSafe: safe, spender };
     }
 
-    /** A file no earlier test wrote (the chain is reverted between tests, the disk is not). */
-    async function permitFile() {
-      return path.join(await mkdtemp(path.join(os.tmpdir(), "zon-permit-")), "permit.json");
+    /**
+     * The fixture, a permit file no earlier test wrote (the chain is reverted between tests, the disk is
+     * not), and the first owner's flags for a permit of 5 ZON to the gateway.
+     */
+    async function newPermit() {
+      const fixture = await loadFixture(permitFixture);
+      const file = path.join(await mkdtemp(path.join(os.tmpdir(), "zon-permit-")), "permit.json");
+      const f = { ...fixture, file };
+      const first = { file, safe: f.newSafe, spender: f.spender, amount: "5", hours: "24", submit: false };
+      return { f, first };
     }
 
     it("creates a 2-of-3 Safe from the contracts it deployed", async function () {
@@ -196,15 +203,7 @@ describe("Safe Transaction Builder batches", function () {
     });
 
     it("submits a permit once two owners signed it, one run each, and the Safe accepts it", async function () {
-      const f = { ...(await loadFixture(permitFixture)), file: await permitFile() };
-      const first = {
-        file: f.file,
-        safe: f.newSafe,
-        spender: f.spender,
-        amount: "5",
-        hours: "24",
-        submit: false,
-      };
+      const { f, first } = await newPermit();
       await runTask("safe:permit", { ...first, from: "13" });
       await runTask("safe:permit", { file: f.file, hours: "24", submit: false, from: "11" });
       await runTask("safe:permit", { file: f.file, hours: "24", submit: true, from: "0" });
@@ -212,15 +211,7 @@ describe("Safe Transaction Builder batches", function () {
     });
 
     it("refuses to submit with fewer signatures than the Safe's threshold, saying how many", async function () {
-      const f = { ...(await loadFixture(permitFixture)), file: await permitFile() };
-      const first = {
-        file: f.file,
-        safe: f.newSafe,
-        spender: f.spender,
-        amount: "5",
-        hours: "24",
-        submit: false,
-      };
+      const { f, first } = await newPermit();
       await runTask("safe:permit", { ...first, from: "12" });
       await expect(
         runTask("safe:permit", { file: f.file, hours: "24", submit: true, from: "0" }),
@@ -229,16 +220,8 @@ describe("Safe Transaction Builder batches", function () {
     });
 
     it("refuses a signer who is not an owner, writing nothing", async function () {
-      const f = { ...(await loadFixture(permitFixture)), file: await permitFile() };
+      const { f, first } = await newPermit();
       const [, outsider] = await ethers.getSigners();
-      const first = {
-        file: f.file,
-        safe: f.newSafe,
-        spender: f.spender,
-        amount: "5",
-        hours: "24",
-        submit: false,
-      };
       await expect(runTask("safe:permit", { ...first, from: "1" })).to.be.rejectedWith(
         `from: ${outsider.address} is not an owner of Safe ${f.newSafe}`,
       );

@@ -1,13 +1,13 @@
 /*
- * Two small SVG charts (no chart library): a step line for supply over time and grouped bars for
- * per-period figures. Values arrive in wei; they are scaled to whole ZON only to be drawn — the labels
- * print the exact amounts.
+ * Small charts (no chart library): an SVG step line for supply over time and horizontal share bars for
+ * per-period figures. Values arrive in wei; they are scaled only to be drawn — the labels print the exact
+ * amounts.
  */
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 640;
 const HEIGHT = 220;
-const PAD = { left: 8, right: 8, top: 12, bottom: 28 };
+const PAD = { left: 8, right: 8, top: 30, bottom: 28 };
 
 function svg(tag: string, attributes: Record<string, string | number>, text?: string): SVGElement {
   const element = document.createElementNS(SVG, tag);
@@ -41,7 +41,8 @@ export function stepChart(
   const xs = points.map((p) => p.x);
   const minX = Math.min(...xs);
   const maxX = Math.max(...xs, minX + 1);
-  const maxY = Math.max(...points.map((p) => toZon(p.y)), 1e-6);
+  const maxWei = points.reduce((m, p) => (p.y > m ? p.y : m), 0n);
+  const maxY = Math.max(toZon(maxWei), 1e-6);
   const x = (v: number) => PAD.left + ((v - minX) / (maxX - minX)) * (WIDTH - PAD.left - PAD.right);
   const y = (v: bigint) => HEIGHT - PAD.bottom - (toZon(v) / maxY) * (HEIGHT - PAD.top - PAD.bottom);
   let d = `M ${x(points[0].x)} ${y(0n)} L ${x(points[0].x)} ${y(points[0].y)}`;
@@ -53,53 +54,66 @@ export function stepChart(
     svg("path", { d, class: "series" }),
     svg("text", { x: PAD.left, y: HEIGHT - 8, class: "tick" }, xLabel(minX)),
     svg("text", { x: WIDTH - PAD.right, y: HEIGHT - 8, class: "tick", "text-anchor": "end" }, xLabel(maxX)),
+    // Values sit in the band above the plot, so no label ever crosses the line.
+    svg("line", { x1: PAD.left, x2: WIDTH - PAD.right, y1: PAD.top, y2: PAD.top, class: "grid" }),
+    svg("text", { x: PAD.left, y: PAD.top - 8, class: "tick" }, `top: ${yLabel(maxWei)}`),
     svg(
       "text",
-      { x: WIDTH - PAD.right, y: PAD.top + 4, class: "tick", "text-anchor": "end" },
-      yLabel(points[points.length - 1].y),
+      { x: WIDTH - PAD.right, y: PAD.top - 8, class: "tick", "text-anchor": "end" },
+      `now: ${yLabel(points[points.length - 1].y)}`,
     ),
   );
   return root;
 }
 
-/** Grouped bars: one group per label, one bar per series; each bar's exact value in its tooltip. */
-export function barChart(
+/**
+ * Horizontal bars, one per row, each the share of its row's whole (`of`): segments drawn to scale with at
+ * least a sliver for any non-zero amount (a 100 ZON claim beside a 1,000,000 ZON budget stays visible), and
+ * every value printed beside the bar — nothing needs hovering.
+ */
+export function shareBars(
   label: string,
-  series: string[],
-  groups: Array<{ label: string; values: bigint[] }>,
+  rows: Array<{
+    label: string;
+    segments: Array<{ name: string; value: bigint }>;
+    of: bigint;
+    ofName: string;
+  }>,
   valueLabel: (v: bigint) => string,
-) {
-  const root = frame(label);
-  const maxY = Math.max(...groups.flatMap((g) => g.values.map(toZon)), 1e-6);
-  const groupWidth = (WIDTH - PAD.left - PAD.right) / Math.max(groups.length, 1);
-  const barWidth = (groupWidth * 0.8) / series.length;
-  groups.forEach((group, g) => {
-    group.values.forEach((value, s) => {
-      const height = (toZon(value) / maxY) * (HEIGHT - PAD.top - PAD.bottom);
-      const bar = svg("rect", {
-        x: PAD.left + g * groupWidth + groupWidth * 0.1 + s * barWidth,
-        y: HEIGHT - PAD.bottom - height,
-        width: barWidth - 2,
-        height: Math.max(height, 0.5),
-        class: `bar s${s}`,
-      });
-      bar.append(svg("title", {}, `${group.label}, ${series[s]}: ${valueLabel(value)}`));
-      root.append(bar);
+): HTMLElement {
+  const list = document.createElement("div");
+  list.className = "share-bars";
+  list.setAttribute("role", "list");
+  list.setAttribute("aria-label", label);
+  for (const row of rows) {
+    const item = document.createElement("div");
+    item.className = "share-row";
+    item.setAttribute("role", "listitem");
+    const name = document.createElement("div");
+    name.className = "share-label";
+    name.textContent = row.label;
+    const bar = document.createElement("div");
+    bar.className = "share-bar";
+    row.segments.forEach((segment, s) => {
+      const part = document.createElement("span");
+      part.className = `seg s${s}`;
+      const share = row.of > 0n ? Number((segment.value * 1_000_000n) / row.of) / 10_000 : 0;
+      part.style.width = `${Math.min(share, 100)}%`;
+      if (segment.value > 0n) part.style.minWidth = "3px";
+      bar.append(part);
     });
-    root.append(
-      svg(
-        "text",
-        {
-          x: PAD.left + g * groupWidth + groupWidth / 2,
-          y: HEIGHT - 8,
-          class: "tick",
-          "text-anchor": "middle",
-        },
-        group.label,
-      ),
-    );
-  });
-  return root;
+    const values = document.createElement("div");
+    values.className = "share-values";
+    const percent = (v: bigint) =>
+      row.of > 0n ? ` (${(Number((v * 1_000_000n) / row.of) / 10_000).toLocaleString("en-US")} %)` : "";
+    values.textContent = [
+      ...row.segments.map((s) => `${s.name} ${valueLabel(s.value)}${percent(s.value)}`),
+      `${row.ofName} ${valueLabel(row.of)}`,
+    ].join(" · ");
+    item.append(name, bar, values);
+    list.append(item);
+  }
+  return list;
 }
 
 /** The legend of a bar chart's series. */

@@ -10,6 +10,10 @@ export interface WebConfig {
   fromBlock: number;
   /** The node's eth_getLogs range limit (Besu's --rpc-max-logs-range). */
   maxLogsRange: number;
+  /** Whom a business asks about a paused contract or a frozen account (an email, a desk), if given. */
+  contact?: string;
+  /** The block explorer's base URL (`<url>/tx/<hash>`), if the network has one. */
+  explorerUrl?: string;
   contracts: { ZonCoin: string; RewardDistributor: string; RedemptionGateway: string; B2BEscrow: string };
 }
 

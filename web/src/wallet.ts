@@ -58,12 +58,35 @@ export async function connect(app: App): Promise<void> {
     );
   const accounts = (await eip1193.request({ method: "eth_requestAccounts" })) as string[];
   if (accounts.length === 0) throw new Error("wallet: the wallet gave no account; unlock it and try again");
-  const provider = new BrowserProvider(eip1193, "any");
+  // A confirmation is looked for every second (ethers' default is 4 s; Besu makes a block every 2 s).
+  const provider = new BrowserProvider(eip1193, "any", { pollingInterval: 1000 });
   const account = getAddress(accounts[0]);
   app.wallet = { eip1193, provider, signer: await provider.getSigner(account), account };
-  window.ethereum?.on?.("accountsChanged", () => window.location.reload());
-  window.ethereum?.on?.("chainChanged", () => app.changed());
 }
+
+/**
+ * Follows the wallet without a reload: another account chosen in it becomes the page's account (and its
+ * views), none means disconnected; another chain re-checks the network.
+ */
+export function followAccounts(app: App) {
+  const eip1193 = window.ethereum;
+  if (!eip1193?.on || following.has(eip1193)) return;
+  following.add(eip1193);
+  eip1193.on("accountsChanged", (accounts: unknown) => {
+    void (async () => {
+      const list = Array.isArray(accounts) ? (accounts as string[]) : [];
+      if (list.length === 0 || !app.wallet) app.wallet = undefined;
+      else {
+        const account = getAddress(list[0]);
+        app.wallet = { ...app.wallet, account, signer: await app.wallet.provider.getSigner(account) };
+      }
+      app.changed();
+    })();
+  });
+  eip1193.on("chainChanged", () => app.changed());
+}
+
+const following = new WeakSet<object>();
 
 /** Whether the connected wallet is on the deployment's chain. */
 export async function onRightChain(app: App): Promise<boolean> {

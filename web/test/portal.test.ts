@@ -6,10 +6,15 @@ import type { Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { HDNodeWallet, JsonRpcProvider, parseUnits, Wallet } from "ethers";
+import { ethers, HDNodeWallet, JsonRpcProvider, parseUnits, Wallet } from "ethers";
 import {
+  batchChecksum,
   BESU_LOCAL,
   bundleSignatures,
+  createSafe,
+  deploySafeContracts,
+  executeSafeTx,
+  multiSendTx,
   encodeBundle,
   packRates,
   readDeployment,
@@ -18,13 +23,16 @@ import {
   signAttestation,
   TEST_MNEMONIC,
   type Deployment,
+  formatZon,
+  referenceHash,
+  requestFromEvent,
+  type SafeBatchFile,
   type UsageAttestation,
 } from "../../src";
 import {
   B2BEscrow__factory,
   RedemptionGateway__factory,
   RewardDistributor__factory,
-  TestWallet__factory,
   ZonCoin__factory,
 } from "../../typechain-types";
 import { servePortal } from "../../tasks/web";
@@ -36,7 +44,7 @@ import {
   type LocalChain,
 } from "../../test/helpers/chain";
 import { freePort } from "../../test/helpers/net";
-import { TestWallet } from "./wallet";
+import { switchAccount, TestWallet } from "./wallet";
 
 /*
  * The business portal in a real browser (Debian's Chromium, driven by playwright-core): the suite deployed
@@ -49,6 +57,8 @@ const ROOT = path.join(__dirname, "..", "..");
 const RESULTS = path.join(ROOT, "web", "test-results");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PERIOD = 202611;
+const CONTACT = "operations@zoncoin.example";
+const EXPLORER = "https://explorer.zoncoin.example";
 const ZON = (value: string) => parseUnits(value, 18);
 const key = (index: number) => HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
 
@@ -133,7 +143,11 @@ describe("the business portal in a browser", function () {
     deployment = readDeployment("besuLocal");
     delete process.env.ZON_DEPLOYMENTS_DIR;
     await publishCashback();
-    cli("web", "--build-only", "--out", path.join(dir, "dist"), "--rpc-url", url);
+    cli(
+      ...["web", "--build-only", "--out", path.join(dir, "dist"), "--rpc-url", url],
+      ...["--catalogue", path.join(ROOT, "docs", "examples", "catalogue.json")],
+      ...["--contact", CONTACT, "--explorer-url", EXPLORER],
+    );
     const webPort = await freePort();
     server = await servePortal(path.join(dir, "dist"), path.join(dir, "cashback"), webPort);
     page_url = `http://127.0.0.1:${webPort}/`;
@@ -169,14 +183,18 @@ describe("the business portal in a browser", function () {
     await ready(page);
     if (wallet) {
       await page.getByRole("button", { name: "Connect wallet" }).click();
-      await page.getByTestId("connected").waitFor();
-      await ready(page);
+      await shownFor(page, wallet.address);
     }
     return page;
   }
 
   async function ready(page: Page) {
     await page.waitForSelector('#view[data-ready="true"]');
+  }
+
+  /** Waits until the view shows `account`'s state (after connecting, switching account or acting as a Safe). */
+  async function shownFor(page: Page, account: string) {
+    await page.waitForSelector(`#view[data-ready="true"][data-account="${account}"]`);
   }
 
   /** Waits for the newest activity line to settle; returns its state and sentence. */
@@ -208,7 +226,11 @@ describe("the business portal in a browser", function () {
   it("shows the issuer's figures as charts to a visitor without a wallet, and says a wallet is needed to act", async function () {
     const page = await open("issuer");
     await page.getByTestId("supply").waitFor();
-    expect(await page.locator("svg.chart").count()).to.equal(3);
+    expect(await page.locator("svg.chart").count()).to.equal(1);
+    expect(await page.locator(".share-bars").count()).to.equal(2);
+    expect(await page.locator(".share-values").first().textContent()).to.equal(
+      "minted 0 ZON (0 %) · reserved 0 ZON (0 %) · budget 1,000,000 ZON",
+    );
     expect(await page.locator("#network").textContent()).to.contain("No wallet in this browser");
     expect(await page.getByTestId("held").textContent()).to.contain("open redemptions: 0 ZON");
     await shot(page, "issuer");
@@ -238,7 +260,7 @@ describe("the business portal in a browser", function () {
   it("refuses to redeem from an empty balance before asking for any signature, saying what to do", async function () {
     const wallet = walletFor(globex);
     const page = await open("redeem", wallet);
-    await page.locator('[data-sku="1"]').getByRole("textbox").nth(1).fill("globex-prod");
+    await page.locator('[data-sku="1"]').getByLabel("Deliver to").fill("globex-prod");
     await page.locator('[data-sku="1"]').getByRole("button", { name: "Redeem" }).click();
     const result = await outcome(page, "Redeem SKU 1");
     expect(result.state).to.equal("failed");
@@ -265,7 +287,22 @@ describe("the business portal in a browser", function () {
   it("shows the balance and each movement in the history", async function () {
     const page = await open("overview", walletFor(acme));
     expect(await page.getByTestId("balance").textContent()).to.equal("100 ZON");
-    expect(await page.getByTestId("history").locator("tr").count()).to.equal(2);
+    expect(await page.getByTestId("history").locator("th").allTextContents()).to.deep.equal([
+      "Date",
+      "What",
+      "Amount",
+    ]);
+    const rows = await page.getByTestId("history").locator("tbody tr").all();
+    expect(rows).to.have.length(2);
+    for (const row of rows) {
+      const [date, what, amount] = await row.locator("td").allTextContents();
+      expect(date).to.match(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+      expect(what).to.equal("cashback for period 2026-11 ↗");
+      expect(amount).to.equal("+50 ZON");
+    }
+    expect(await rows[0].locator("a").getAttribute("href")).to.match(
+      new RegExp(`^${EXPLORER}/tx/0x[0-9a-f]{64}$`),
+    );
     await shot(page, "overview");
     await page.context().close();
   });
@@ -275,7 +312,7 @@ describe("the business portal in a browser", function () {
     const wallet = walletFor(acme);
     const page = await open("redeem", wallet);
     wallet.refuse = true;
-    await page.locator('[data-sku="1"]').getByRole("textbox").nth(1).fill("acme-prod");
+    await page.locator('[data-sku="1"]').getByLabel("Deliver to").fill("acme-prod");
     await page.locator('[data-sku="1"]').getByRole("button", { name: "Redeem" }).click();
     const result = await outcome(page, "Redeem SKU 1");
     expect([result.state, result.text]).to.deep.equal([
@@ -294,8 +331,8 @@ describe("the business portal in a browser", function () {
     const { token, gateway } = suite();
     const wallet = walletFor(acme);
     const page = await open("redeem", wallet);
-    await page.locator('[data-sku="1"]').getByRole("textbox").first().fill("2");
-    await page.locator('[data-sku="1"]').getByRole("textbox").nth(1).fill("acme-prod");
+    await page.locator('[data-sku="1"]').getByLabel("Quantity").fill("2");
+    await page.locator('[data-sku="1"]').getByLabel("Deliver to").fill("acme-prod");
     await page.locator('[data-sku="1"]').getByRole("button", { name: "Redeem" }).click();
     await confirmed(page, "Redeem SKU 1");
     expect([wallet.signatures, wallet.transactions]).to.deep.equal([1, 1]);
@@ -324,12 +361,17 @@ describe("the business portal in a browser", function () {
     const form = page.getByTestId("create-agreement");
     await form.getByLabel("Seller", { exact: true }).fill(acme.address);
     await form.getByLabel("Contract reference").fill("PO-1");
-    await form.getByLabel("Milestones (ZON, comma-separated)").fill("10");
+    await form.getByLabel("Milestone 1 (ZON)").fill("10");
     await form.getByRole("button", { name: "Create and fund" }).click();
     const result = await outcome(page, "Create agreement");
     expect(result.state).to.equal("failed");
-    expect(result.text).to.contain(
-      `InvalidSeller (seller=${acme.address}): ${acme.address} cannot be the seller`,
+    const line = page.locator(".activity .line", { hasText: "Create agreement" }).first();
+    expect(await line.locator(".summary").textContent()).to.equal(
+      `${acme.address} cannot be the seller (the zero address, or the buyer).`,
+    );
+    expect(await line.locator("details").getAttribute("open")).to.equal(null);
+    expect(await line.locator("details code").textContent()).to.equal(
+      `InvalidSeller (seller=${acme.address})`,
     );
     expect(result.text).not.to.match(/0x[0-9a-f]{8}\b(?![0-9a-f])/i);
     expect(await escrow.nextAgreementId()).to.equal(0n);
@@ -343,7 +385,9 @@ describe("the business portal in a browser", function () {
     await form.getByLabel("Seller", { exact: true }).fill(globex.address);
     await form.getByLabel("Arbiter (optional)").fill(arbiter.address);
     await form.getByLabel("Contract reference").fill("PO-2");
-    await form.getByLabel("Milestones (ZON, comma-separated)").fill("30, 20");
+    await form.getByLabel("Milestone 1 (ZON)").fill("30");
+    await form.getByRole("button", { name: "Add milestone" }).click();
+    await form.getByLabel("Milestone 2 (ZON)").fill("20");
     await form.getByRole("button", { name: "Create and fund" }).click();
     await confirmed(buyer, "Create agreement");
     expect(await escrow.lockedTotal()).to.equal(ZON("50"));
@@ -385,7 +429,7 @@ describe("the business portal in a browser", function () {
     );
     await disputed.getByRole("button", { name: "Resolve" }).click();
     await confirmed(judge, "Resolve #0.1");
-    await judge.locator('[data-agreement="0"] details summary').click();
+    await judge.locator('[data-agreement="0"] details summary', { hasText: "Timeline" }).click();
     await shot(judge, "escrow");
 
     const [m0, m1] = [await escrow.milestone(0, 0), await escrow.milestone(0, 1)];
@@ -404,7 +448,7 @@ describe("the business portal in a browser", function () {
     const form = buyer.getByTestId("create-agreement");
     await form.getByLabel("Seller", { exact: true }).fill(globex.address);
     await form.getByLabel("Contract reference").fill("PO-3");
-    await form.getByLabel("Milestones (ZON, comma-separated)").fill("10");
+    await form.getByLabel("Milestone 1 (ZON)").fill("10");
     await form.getByRole("button", { name: "Create and fund" }).click();
     await confirmed(buyer, "Create agreement");
     await buyer.locator('[data-agreement="1"]').getByRole("button", { name: "Ask to cancel" }).click();
@@ -431,22 +475,43 @@ describe("the business portal in a browser", function () {
     for (const page of [buyer, seller]) await page.context().close();
   });
 
-  it("writes a Safe Transaction Builder file for an action, which the Safe executes", async function () {
+  it("checks that a Safe address is a Safe, shows its owners, and writes a batch file the real Safe executes", async function () {
     const { token, gateway } = suite();
-    const owner = new Wallet(safeOwner.privateKey, provider);
-    const safe = await new TestWallet__factory(owner).deploy(owner.address, { gasPrice: 0 });
-    await safe.waitForDeployment();
-    const safeAddress = await safe.getAddress();
+    const deployer = new Wallet(key(0).privateKey, provider);
+    const safeOwners = [safeOwner, key(15), key(16)].map((k) => new Wallet(k.privateKey, provider));
+    const contracts = await deploySafeContracts(deployer, { gasPrice: 0 });
+    const safeAddress = await createSafe(
+      contracts,
+      deployer,
+      safeOwners.map((o) => o.address),
+      2,
+      0n,
+      { gasPrice: 0 },
+    );
     await mined(
       token.connect(new Wallet(acme.privateKey, provider)).transfer(safeAddress, ZON("25"), { gasPrice: 0 }),
     );
 
     const page = await open("redeem", walletFor(safeOwner));
-    await page.getByLabel("Safe address").fill(safeAddress);
-    await page.getByRole("button", { name: "Use Safe" }).click();
-    await page.getByTestId("safe").waitFor();
-    await ready(page);
-    await page.locator('[data-sku="2"]').getByRole("textbox").nth(1).fill("safe-warehouse");
+    const tryAsSafe = async (address: string) => {
+      await page.getByLabel("Safe address").fill(address);
+      await page
+        .locator("#account")
+        .getByRole("button", { name: /Use Safe|Change/ })
+        .click();
+      return outcome(page, "Act as a Safe");
+    };
+    expect((await tryAsSafe(deployment.contracts.ZonCoin)).text).to.contain(
+      `is a contract but not a Safe (it does not answer getOwners and getThreshold)`,
+    );
+    expect((await tryAsSafe(acme.address)).text).to.contain(`${acme.address} has no contract on`);
+    await page.locator(".activity .dismiss-all").click();
+    await tryAsSafe(safeAddress);
+    await shownFor(page, safeAddress);
+    expect(await page.getByTestId("safe").textContent()).to.contain(
+      `(2 of 3: ${safeOwners.map((o) => `${o.address.slice(0, 6)}…${o.address.slice(-4)}`).join(", ")})`,
+    );
+    await page.locator('[data-sku="2"]').getByLabel("Deliver to").fill("safe-warehouse");
     const [download] = await Promise.all([
       page.waitForEvent("download"),
       page.locator('[data-sku="2"]').getByRole("button", { name: "Redeem" }).click(),
@@ -454,19 +519,36 @@ describe("the business portal in a browser", function () {
     expect((await outcome(page, "Redeem SKU 2")).text).to.contain(
       "Safe batch file zoncoin-redeem-sku-2.json written (2 call(s))",
     );
-    const batch = JSON.parse(await readFile((await download.path())!, "utf8"));
-    expect([batch.chainId, batch.meta.createdFromSafeAddress, batch.transactions.length]).to.deep.equal([
+    const batch = JSON.parse(await readFile((await download.path())!, "utf8")) as SafeBatchFile;
+    const { checksum, ...meta } = batch.meta;
+    expect([
+      batch.chainId,
+      meta.createdFromSafeAddress,
+      meta.createdFromOwnerAddress,
+      batch.transactions.length,
+      checksum,
+    ]).to.deep.equal([
       deployment.chainId,
       safeAddress,
+      safeOwner.address,
       2,
+      batchChecksum({ ...batch, meta }),
     ]);
-    for (const call of batch.transactions)
-      await mined(safe.execute(call.to, call.value, call.data, { gasPrice: 0 }));
+    await executeSafeTx(
+      safeAddress,
+      multiSendTx(contracts, batch.transactions),
+      safeOwners.slice(1),
+      deployer,
+      { gasPrice: 0 },
+    );
     expect([
       await token.balanceOf(safeAddress),
       await gateway.redeemedBy(2, safeAddress),
       await gateway.isOpen(1),
     ]).to.deep.equal([0n, 1n, true]);
+    // The delivery reference travelled inside the Safe's transaction, and the page reads it from there.
+    await page.locator('[data-request="1"]', { hasText: "deliver to safe-warehouse" }).waitFor();
+    await shot(page, "safe");
     await page.context().close();
   });
 
@@ -486,6 +568,24 @@ describe("the business portal in a browser", function () {
     expect(await page.getByTestId("supply").textContent()).to.equal("100 ZON in supply");
     expect(await page.getByTestId("held").textContent()).to.equal(
       "circulating: 75 ZON · open redemptions: 25 ZON · in escrow: 0 ZON",
+    );
+    // 100 ZON minted beside a 1,000,000 ZON budget: printed, and drawn as a visible sliver.
+    const period = page.locator(".share-row", { hasText: "2026-11" });
+    expect(await period.locator(".share-values").textContent()).to.equal(
+      "minted 100 ZON (0.01 %) · reserved 0 ZON (0 %) · budget 1,000,000 ZON",
+    );
+    const minted = await period.locator(".seg.s0").evaluate((el) => el.getBoundingClientRect().width);
+    expect(minted).to.be.at.least(3);
+    const panel = async (id: string) => (await page.getByTestId(id).locator("td").textContent())!;
+    expect(await panel("panel-paused")).to.equal("nothing");
+    expect(await panel("panel-frozen")).to.equal("none");
+    expect(await panel("panel-attestors")).to.equal(
+      "2 of 3 must sign: 0x15d3…6A65, 0x9965…A4dc, 0x976E…0aa9",
+    );
+    expect(await panel("panel-minters")).to.match(/: 99,999,900 ZON$/);
+    expect(await panel("panel-open")).to.match(/^under an hour: [01] \(/);
+    expect(await panel("panel-unpaid")).to.equal(
+      "unknown: no reconciliation published (zon:reconcile --publish)",
     );
     await shot(page, "issuer-after");
     await page.context().close();
@@ -513,6 +613,361 @@ describe("the business portal in a browser", function () {
     );
     expect(await page.getByTestId("book-exceptions").locator("li").allTextContents()).to.have.length(2);
     await shot(page, "issuer-books");
+    await page.context().close();
+  });
+
+  // The unhappy paths of issue 26: each checked on chain and in what the page shows.
+
+  /** Every action button of the view, and whether each is disabled. */
+  async function viewButtonsDisabled(page: Page): Promise<boolean[]> {
+    return page
+      .locator("#view button")
+      .evaluateAll((buttons) => buttons.map((b) => (b as HTMLButtonElement).disabled));
+  }
+
+  it("asks for one signature when Redeem is clicked twice, every action button disabled until it settles", async function () {
+    const { gateway, token } = suite();
+    const wallet = walletFor(acme);
+    const page = await open("redeem", wallet);
+    const before = [await gateway.nextRequestId(), await token.balanceOf(acme.address)];
+    const release = wallet.hold();
+    const sku = page.locator('[data-sku="1"]');
+    await sku.getByLabel("Deliver to").fill("acme-prod");
+    await sku.getByRole("button", { name: "Redeem" }).dblclick();
+    await page.locator(".activity .line .spinner").first().waitFor();
+    expect(await viewButtonsDisabled(page)).to.satisfy(
+      (all: boolean[]) => all.length >= 3 && all.every(Boolean),
+    );
+    expect(await sku.getByRole("button", { name: "Redeem" }).getAttribute("aria-busy")).to.equal("true");
+    await shot(page, "redeem-busy");
+    release();
+    await confirmed(page, "Redeem SKU 1");
+    expect([wallet.signatures, wallet.transactions]).to.deep.equal([1, 1]);
+    expect(await page.locator(".activity .line", { hasText: "Redeem SKU 1" }).count()).to.equal(1);
+    expect([await gateway.nextRequestId(), await token.balanceOf(acme.address)]).to.deep.equal([
+      before[0] + 1n,
+      before[1] - ZON("10"),
+    ]);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("#view button")].some((b) => !(b as HTMLButtonElement).disabled),
+    );
+    await page.context().close();
+  });
+
+  it("lets a wallet that never answers be abandoned: nothing is sent and the buttons come back", async function () {
+    const { gateway, token } = suite();
+    const wallet = walletFor(acme);
+    const page = await open("redeem", wallet);
+    const before = [await token.nonces(acme.address), await gateway.nextRequestId()];
+    wallet.hang = true;
+    const sku = page.locator('[data-sku="1"]');
+    await sku.getByLabel("Deliver to").fill("acme-prod");
+    await sku.getByRole("button", { name: "Redeem" }).click();
+    await page
+      .locator(".activity .line", { hasText: "sign the permit" })
+      .getByRole("button", { name: "Abandon" })
+      .click();
+    const result = await outcome(page, "Redeem SKU 1");
+    expect([result.state, result.text]).to.deep.equal([
+      "declined",
+      "Redeem SKU 1: Abandoned: nothing more will be asked or sent. If your wallet still shows the request, reject it there.",
+    ]);
+    expect(await sku.getByRole("button", { name: "Redeem" }).isDisabled()).to.equal(false);
+    expect([
+      await token.nonces(acme.address),
+      await gateway.nextRequestId(),
+      wallet.transactions,
+    ]).to.deep.equal([...before, 0]);
+    await page.context().close();
+  });
+
+  it("refuses a per-account limit and a paused gateway before asking for any signature, and says so up front", async function () {
+    const { gateway } = suite();
+    const wallet = walletFor(acme);
+    const page = await open("redeem", wallet);
+    const sku2 = page.locator('[data-sku="2"]');
+    await sku2.getByLabel("Quantity").fill("6");
+    await sku2.getByLabel("Deliver to").fill("acme-office");
+    await sku2.getByRole("button", { name: "Redeem" }).click();
+    expect((await outcome(page, "Redeem SKU 2")).text).to.contain(
+      "quantity: you have redeemed 0 of the 5 allowed per account, so at most 5 more, not 6; nothing was asked or sent",
+    );
+    await mined(gateway.connect(key(1).connect(provider)).pause({ gasPrice: 0 }));
+    await page.getByTestId("standing").getByText("The redemption gateway is paused").waitFor();
+    expect(await page.getByTestId("standing").textContent()).to.equal(
+      `The redemption gateway is paused by the issuer: nothing can be redeemed or cancelled until it is unpaused. Ask the issuer: ${CONTACT}.`,
+    );
+    await shot(page, "paused");
+    await page.locator(".activity .dismiss-all").click();
+    const sku1 = page.locator('[data-sku="1"]');
+    await sku1.getByLabel("Deliver to").fill("acme-prod");
+    await sku1.getByRole("button", { name: "Redeem" }).click();
+    expect((await outcome(page, "Redeem SKU 1")).text).to.contain(
+      "The redemption gateway is paused by the issuer, so this cannot go through now; nothing was asked or sent.",
+    );
+    expect([wallet.signatures, wallet.transactions]).to.deep.equal([0, 0]);
+    await mined(gateway.connect(key(1).connect(provider)).unpause({ gasPrice: 0 }));
+    await page.getByTestId("standing").waitFor({ state: "hidden" });
+    await page.context().close();
+  });
+
+  it("tells a frozen account so on every view and whom to ask, and refuses its actions before any signature", async function () {
+    const { token } = suite();
+    const compliance = key(2).connect(provider);
+    await mined(token.connect(compliance).setFrozen(globex.address, true, { gasPrice: 0 }));
+    const wallet = walletFor(globex);
+    const page = await open("overview", wallet);
+    expect(await page.getByTestId("standing").textContent()).to.equal(
+      `Your account ${globex.address} is frozen by compliance: it cannot send, receive or spend ZON. Ask the issuer: ${CONTACT}.`,
+    );
+    await shot(page, "frozen");
+    await page.getByRole("link", { name: "Redeem" }).click();
+    await ready(page);
+    const sku = page.locator('[data-sku="1"]');
+    await sku.getByLabel("Deliver to").fill("globex-prod");
+    await sku.getByRole("button", { name: "Redeem" }).click();
+    expect((await outcome(page, "Redeem SKU 1")).text).to.contain(
+      `Your account ${globex.address} is frozen by compliance`,
+    );
+    expect([wallet.signatures, wallet.transactions]).to.deep.equal([0, 0]);
+    await mined(token.connect(compliance).setFrozen(globex.address, false, { gasPrice: 0 }));
+    await page.context().close();
+  });
+
+  it("refuses an ambiguous milestone like 5,010 and shows the total of one amount per row before funding", async function () {
+    const wallet = walletFor(acme);
+    const page = await open("escrow", wallet);
+    const form = page.getByTestId("create-agreement");
+    await form.getByLabel("Seller", { exact: true }).fill(globex.address);
+    await form.getByLabel("Contract reference").fill("PO-5010");
+    await form.getByLabel("Milestone 1 (ZON)").fill("5,010");
+    expect(await page.getByTestId("milestone-total").textContent()).to.equal(
+      'milestone 1: "5,010" is not an amount of ZON (digits, at most 18 after the point)',
+    );
+    await form.getByRole("button", { name: "Create and fund" }).click();
+    expect((await outcome(page, "Create agreement")).state).to.equal("failed");
+    expect([wallet.signatures, wallet.transactions]).to.deep.equal([0, 0]);
+    await form.getByLabel("Milestone 1 (ZON)").fill("5");
+    await form.getByRole("button", { name: "Add milestone" }).click();
+    await form.getByLabel("Milestone 2 (ZON)").fill("10");
+    await form.getByRole("button", { name: "Add milestone" }).click();
+    await form.getByLabel("Milestone 3 (ZON)").fill("0.5");
+    expect(await page.getByTestId("milestone-total").textContent()).to.equal(
+      "Total to fund: 15.5 ZON in 3 milestone(s): 5 + 10 + 0.5",
+    );
+    await shot(page, "milestones");
+    await form.getByRole("button", { name: "Remove milestone 2" }).click();
+    expect(await page.getByTestId("milestone-total").textContent()).to.equal(
+      "Total to fund: 5.5 ZON in 2 milestone(s): 5 + 0.5",
+    );
+    await page.context().close();
+  });
+
+  it("shows every party the agreement's reference and terms, and the buyer's page follows the seller's acceptance live", async function () {
+    const { escrow } = suite();
+    const reference = "PO-2026-118 cloud migration, phase 1";
+    const buyer = await open("escrow", walletFor(acme));
+    const form = buyer.getByTestId("create-agreement");
+    await form.getByLabel("Seller", { exact: true }).fill(globex.address);
+    await form.getByLabel("Arbiter (optional)").fill(arbiter.address);
+    await form.getByLabel("Contract reference").fill(reference);
+    await form.getByLabel("Milestone 1 (ZON)").fill("2");
+    await form.getByRole("button", { name: "Create and fund" }).click();
+    await confirmed(buyer, "Create agreement");
+    const id = (await escrow.nextAgreementId()) - 1n;
+    const buyerCard = buyer.locator(`[data-agreement="${id}"]`);
+    await buyerCard.getByText("not accepted yet").waitFor();
+
+    const seller = await open("escrow", walletFor(globex));
+    const card = seller.locator(`[data-agreement="${id}"]`);
+    expect(await card.locator("h3").textContent()).to.equal(
+      `Agreement #${id}: ${reference} — you are the seller`,
+    );
+    expect(await card.getByTestId("reference").textContent()).to.equal(`For: ${reference}`);
+    expect(await card.locator("details[open] summary").first().textContent()).to.equal(
+      "What accepting commits you to",
+    );
+    const terms = await card.getByTestId("terms").locator("li").allTextContents();
+    expect(terms[0]).to.equal("2 ZON in 1 milestone(s): 2");
+    expect(terms[3]).to.match(
+      new RegExp(
+        `^arbiter ${arbiter.address} splits a dispute within 14 day\\(s\\); if silent, the buyer gets 50 %$`,
+      ),
+    );
+    expect(terms[4]).to.equal("platform fee 1 % of what the seller is paid");
+    await shot(seller, "agreement-seller");
+    await card.getByRole("button", { name: "Accept" }).click();
+    await confirmed(seller, `Accept #${id}`);
+
+    // No reload: the buyer's page sees the acceptance within a few seconds and drops the take-back button.
+    await buyerCard.getByText(/· accepted/).waitFor({ timeout: 15_000 });
+    expect(await buyerCard.getByRole("button", { name: "Take back (not accepted)" }).count()).to.equal(0);
+    for (const page of [buyer, seller]) await page.context().close();
+  });
+
+  it("lets a party check a reference given off chain against the agreement's hash when none was published", async function () {
+    const { escrow, token } = suite();
+    const buyer = new Wallet(acme.privateKey, provider);
+    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+    await mined(token.connect(buyer).approve(deployment.contracts.B2BEscrow, ZON("1"), { gasPrice: 0 }));
+    await mined(
+      escrow.connect(buyer).createAndFund(
+        {
+          seller: globex.address,
+          arbiter: "0x0000000000000000000000000000000000000000",
+          termsHash: referenceHash("reference", "PO-OFFCHAIN-7"),
+          deliveryDeadline: now + 30n * 86_400n,
+          reviewWindow: 3600n * 72n,
+          acceptDeadline: now + 7n * 86_400n,
+          arbitrationWindow: 14n * 86_400n,
+          fallbackBuyerBps: 5_000n,
+        },
+        [ZON("1")],
+        { gasPrice: 0 },
+      ),
+    );
+    const id = (await escrow.nextAgreementId()) - 1n;
+    const seller = await open("escrow", walletFor(globex));
+    const check = seller.locator(`[data-agreement="${id}"]`).getByTestId("reference");
+    await check.getByLabel("Reference to check").fill("PO-OFFCHAIN-8");
+    await check.getByRole("button", { name: "Check" }).click();
+    expect(await check.locator(".hint").textContent()).to.equal(
+      "does not match: this agreement is for another contract",
+    );
+    await check.getByLabel("Reference to check").fill("PO-OFFCHAIN-7");
+    await check.getByRole("button", { name: "Check" }).click();
+    expect(await check.locator(".hint").textContent()).to.equal(
+      "matches: this agreement is for PO-OFFCHAIN-7",
+    );
+    await seller.context().close();
+  });
+
+  it("says the network cannot be reached, retries by itself, and recovers without a reload", async function () {
+    const page = await open("overview", walletFor(acme));
+    const balance = await page.getByTestId("balance").textContent();
+    const rpc = (u: URL) => u.href.startsWith(url);
+    await page.route(rpc, (route) => route.abort("connectionrefused"));
+    await page
+      .locator("#chain")
+      .getByText("The ZonCoin network cannot be reached")
+      .waitFor({ timeout: 15_000 });
+    const first = await page.locator("#chain").textContent();
+    await page.waitForFunction((text) => document.getElementById("chain")!.textContent !== text, first, {
+      timeout: 15_000,
+    });
+    expect(await page.locator("#chain").textContent()).to.match(/attempt [2-9]/);
+    await page.getByRole("link", { name: "Cashback" }).click();
+    await page.getByTestId("unreachable").waitFor();
+    expect(await page.locator("#view").textContent()).not.to.contain("Failed to fetch");
+    await shot(page, "chain-down");
+    await page.unroute(rpc);
+    await page.locator("#chain").waitFor({ state: "hidden", timeout: 15_000 });
+    await page.getByTestId("claimable").waitFor({ timeout: 15_000 });
+    await page.getByRole("link", { name: "Overview" }).click();
+    expect(await page.getByTestId("balance").textContent()).to.equal(balance);
+    // A node that takes the connection and never answers is down too, once the 3 s probe gives up.
+    await page.route(rpc, () => undefined);
+    await page
+      .locator("#chain")
+      .getByText("The ZonCoin network cannot be reached")
+      .waitFor({ timeout: 15_000 });
+    await page.unroute(rpc);
+    await page.locator("#chain").waitFor({ state: "hidden", timeout: 15_000 });
+    await page.context().close();
+  });
+
+  it("follows an account change in the wallet without a reload", async function () {
+    const wallet = walletFor(acme);
+    const page = await open("overview", wallet);
+    const { token } = suite();
+    await switchAccount(page, wallet, new Wallet(globex.privateKey));
+    await shownFor(page, globex.address);
+    await page
+      .getByTestId("connected")
+      .getByText(`${globex.address.slice(0, 6)}…`)
+      .waitFor();
+    await page
+      .getByTestId("balance")
+      .getByText(formatZon(await token.balanceOf(globex.address)))
+      .waitFor();
+    expect(await page.getByTestId("history").locator("tbody td").allTextContents()).to.include(
+      "agreement #0, milestone 0 paid ↗",
+    );
+    await shot(page, "overview-after");
+    await page.context().close();
+  });
+
+  it("names catalogue items as the operator published them, shows the total, and a delivered redemption's reference", async function () {
+    const { gateway } = suite();
+    const page = await open("redeem", walletFor(acme));
+    const sku = page.locator('[data-sku="1"]');
+    expect(await sku.locator("h3").textContent()).to.equal("Cloud credit, 10 USD");
+    expect(await sku.locator(".description").textContent()).to.equal(
+      "Credited to the cloud account you name, within a day.",
+    );
+    await sku.getByLabel("Quantity").fill("2");
+    expect(await page.getByTestId("total-1").textContent()).to.equal("Total: 20 ZON");
+    // The fulfiller delivers acme's open redemption: the page then says so, with where it went.
+    const fulfiller = key(7).connect(provider);
+    const open_ = [];
+    for (const log of await gateway.queryFilter(gateway.filters.RedemptionRequested(undefined, acme.address)))
+      if (await gateway.isOpen(log.args.id)) open_.push(requestFromEvent(log).request);
+    expect(open_.length).to.be.greaterThan(0);
+    const request = open_[0];
+    await mined(gateway.connect(fulfiller).accept([request], ethers.ZeroHash, { gasPrice: 0 }));
+    await mined(gateway.connect(fulfiller).confirm(request, ethers.id("receipt-1"), { gasPrice: 0 }));
+    const item = page.locator(`[data-request="${request.id}"]`);
+    await item.getByText("delivered (the fulfiller's receipt").waitFor({ timeout: 15_000 });
+    expect(await item.locator(".reference").textContent()).to.equal("deliver to acme-prod");
+    await shot(page, "redeem-delivered");
+    await page.context().close();
+  });
+
+  it("links each confirmed transaction to the block explorer, and lets the activity be dismissed", async function () {
+    const page = await open("cashback", walletFor(acme));
+    const notFound: string[] = [];
+    page.on(
+      "response",
+      (r) => r.status() === 404 && !r.url().includes("/cashback/") && notFound.push(r.url()),
+    );
+    await page.reload();
+    await ready(page);
+    await page.getByRole("button", { name: "Connect wallet" }).click();
+    await page.getByTestId("connected").waitFor();
+    await page.getByRole("link", { name: "Escrow" }).click();
+    await ready(page);
+    const card = page.locator("[data-agreement]").first();
+    await card.getByRole("button", { name: "Ask to cancel" }).first().click();
+    const line = page.locator(".activity .line", { hasText: "Ask to cancel" }).first();
+    await outcome(page, "Ask to cancel");
+    const href = await line.locator("a").getAttribute("href");
+    expect(href).to.match(new RegExp(`^${EXPLORER}/tx/0x[0-9a-f]{64}$`));
+    const height = await page.locator(".activity").evaluate((el) => el.getBoundingClientRect().height);
+    expect(height).to.be.at.most(900 * 0.22 + 1);
+    await line.getByRole("button", { name: "dismiss" }).click();
+    expect(await page.locator(".activity .line", { hasText: "Ask to cancel" }).count()).to.equal(0);
+    await page.locator(".activity .dismiss-all").click();
+    expect(await page.locator(".activity").isVisible()).to.equal(false);
+    expect(notFound).to.deep.equal([]);
+    await page.context().close();
+  });
+
+  it("shows an error's words first and its details behind a toggle, all within a 375 px screen", async function () {
+    const page = await open("escrow", walletFor(acme), { width: 375, height: 740 });
+    const form = page.getByTestId("create-agreement");
+    await form.getByLabel("Seller", { exact: true }).fill(acme.address);
+    await form.getByLabel("Contract reference").fill("PO-SELF");
+    await form.getByLabel("Milestone 1 (ZON)").fill("1");
+    await form.getByRole("button", { name: "Create and fund" }).click();
+    await outcome(page, "Create agreement");
+    const line = page.locator(".activity .line", { hasText: "Create agreement" }).first();
+    expect(await line.locator("details code").isVisible()).to.equal(false);
+    await line.locator("details summary").click();
+    expect(await line.locator("details code").isVisible()).to.equal(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(375);
+    const overflow = await line.evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow).to.equal(0);
+    await shot(page, "mobile-error");
     await page.context().close();
   });
 });

@@ -17,6 +17,10 @@ export interface WalletOptions {
 
 export class TestWallet {
   refuse = false;
+  /** Never answers what it is asked to sign or send (a wallet whose pop-up the user walked away from). */
+  hang = false;
+  /** While set, signing and sending wait for it (to look at the page mid-action). */
+  held?: Promise<void>;
   signatures = 0;
   transactions = 0;
   added: Array<Record<string, unknown>> = [];
@@ -40,8 +44,20 @@ export class TestWallet {
     this.key = key.connect(this.provider);
   }
 
-  private refused() {
+  private async refused() {
+    if (this.hang) await new Promise(() => undefined);
+    await this.held;
     if (this.refuse) throw { code: 4001, message: "User rejected the request." };
+  }
+
+  /** Holds signing and sending until the returned function is called. */
+  hold(): () => void {
+    let release!: () => void;
+    this.held = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.held = undefined;
+      release();
+    };
   }
 
   async request(method: string, params: unknown[]): Promise<unknown> {
@@ -64,7 +80,7 @@ export class TestWallet {
         return null;
       }
       case "eth_signTypedData_v4": {
-        this.refused();
+        await this.refused();
         const { domain, types, message } = JSON.parse(params[1] as string) as {
           domain: Record<string, unknown>;
           types: Record<string, TypedDataField[]>;
@@ -75,7 +91,7 @@ export class TestWallet {
         return this.key.signTypedData(domain, types, message);
       }
       case "eth_sendTransaction": {
-        this.refused();
+        await this.refused();
         const tx = params[0] as Record<string, string>;
         const sent = await this.key.connect(this.provider).sendTransaction({
           to: tx.to,
@@ -127,8 +143,24 @@ export class TestWallet {
         on(event: string, listener: (...args: unknown[]) => void) {
           (listeners[event] ??= []).push(listener);
         },
+        emit(event: string, ...args: unknown[]) {
+          for (const listener of listeners[event] ?? []) listener(...args);
+        },
         removeListener() {},
       };
     });
   }
+}
+
+/** Tells the page's wallet listeners that the wallet switched to `address` (as MetaMask does). */
+export async function switchAccount(page: Page, wallet: TestWallet, key: Wallet) {
+  wallet.use(key);
+  await page.evaluate(
+    (address) =>
+      (window as unknown as { ethereum: { emit(e: string, a: unknown): void } }).ethereum.emit(
+        "accountsChanged",
+        [address],
+      ),
+    key.address,
+  );
 }

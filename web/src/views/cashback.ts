@@ -108,11 +108,17 @@ export async function cashback(app: App, root: HTMLElement) {
         {
           class: "primary",
           disabled: claimable === 0n,
-          onclick: () =>
-            perform(app, {
-              label: "Claim cashback",
-              calls: async () => cashbackCalls(app.read.distributor, claimableAttestations, claimableLeaves),
-            }),
+          onclick: (event: Event) =>
+            perform(
+              app,
+              {
+                label: "Claim cashback",
+                uses: ["distributor"],
+                calls: async () =>
+                  cashbackCalls(app.read.distributor, claimableAttestations, claimableLeaves),
+              },
+              event.currentTarget as HTMLElement,
+            ),
         },
         "Claim all",
       ),

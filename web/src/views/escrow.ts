@@ -1,4 +1,4 @@
-import { getAddress, isAddress, ZeroAddress, id as keccakOfText, type EventLog } from "ethers";
+import { getAddress, isAddress, ZeroAddress, type EventLog } from "ethers";
 import {
   agreementStepCalls,
   createAgreementCalls,
@@ -11,8 +11,9 @@ import {
 import { formatZon, parseZon } from "../../../src/amounts";
 import { readAgreement, type AgreementState, type AgreementTerms } from "../../../src/escrow";
 import { signPermit } from "../../../src/permit";
+import { referenceHash, withReference } from "../../../src/reference";
 import type { App } from "../app";
-import { events } from "../history";
+import { events, referenceIn } from "../history";
 import { perform } from "../perform";
 import { clear, h, short, when } from "../ui";
 
@@ -30,17 +31,87 @@ function whole(name: string, value: string, min: bigint, max: bigint): bigint {
   return BigInt(value.trim());
 }
 
+/** The milestones being typed, kept across refreshes of the view (one amount per row). */
+const draft = { milestones: [""] };
+
 /** The create form: terms in days, hours and ZON as a buyer thinks of them; one permit signature to fund. */
 function createForm(app: App, account: string) {
   const seller = field("Seller", "seller", "", "0x… the seller's wallet");
   const arbiter = field("Arbiter (optional)", "arbiter", "", "0x… or empty: no disputes");
-  const terms = field("Contract reference", "terms", "", "the off-chain contract's id (hashed)");
-  const milestones = field("Milestones (ZON, comma-separated)", "milestones", "", "e.g. 100, 250.5");
+  const terms = field("Contract reference", "terms", "", "PO or contract id (all parties will see it)");
   const deliveryDays = field("Delivery within (days)", "deliveryDays", "30");
   const acceptDays = field("Seller accepts within (days)", "acceptDays", "7");
   const reviewHours = field("Review window (hours)", "reviewHours", "72");
   const arbitrationDays = field("Arbitration window (days)", "arbitrationDays", "14");
   const fallback = field("Buyer's share if the arbiter is silent (%)", "fallbackPercent", "50");
+
+  // One amount per row: "5,010" is refused, never split into 5 and 10.
+  const rows = h("div", { class: "milestones", "data-testid": "milestones" });
+  const total = h("p", { class: "total", "data-testid": "milestone-total" });
+  const amounts = () => draft.milestones.map((value, i) => parseZon(`milestone ${i + 1}`, value));
+  const showTotal = () => {
+    if (draft.milestones.every((value) => value.trim() === ""))
+      return clear(total, h("span", { class: "hint" }, "One amount per milestone; the total shows here."));
+    try {
+      const list = amounts();
+      clear(
+        total,
+        `Total to fund: ${formatZon(list.reduce((a, b) => a + b, 0n))} in ${list.length} milestone(s): ${list.map((m) => formatZon(m, false)).join(" + ")}`,
+      );
+    } catch (error) {
+      clear(total, h("span", { class: "error" }, (error as Error).message));
+    }
+  };
+  const drawRows = () => {
+    clear(
+      rows,
+      ...draft.milestones.map((value, i) => {
+        const input = h("input", {
+          type: "text",
+          inputmode: "decimal",
+          name: `milestone-${i}`,
+          value,
+          placeholder: "ZON",
+        });
+        input.addEventListener("input", () => {
+          draft.milestones[i] = input.value;
+          showTotal();
+        });
+        return h(
+          "div",
+          { class: "milestone-row" },
+          h("label", { class: "field" }, h("span", {}, `Milestone ${i + 1} (ZON)`), input),
+          draft.milestones.length > 1
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  "aria-label": `Remove milestone ${i + 1}`,
+                  onclick: () => {
+                    draft.milestones.splice(i, 1);
+                    drawRows();
+                  },
+                },
+                "Remove",
+              )
+            : null,
+        );
+      }),
+      h(
+        "button",
+        {
+          type: "button",
+          onclick: () => {
+            draft.milestones.push("");
+            drawRows();
+          },
+        },
+        "Add milestone",
+      ),
+    );
+    showTotal();
+  };
+  drawRows();
 
   const parse = async () => {
     const address = (name: string, value: string, optional: boolean) => {
@@ -48,30 +119,30 @@ function createForm(app: App, account: string) {
       if (!isAddress(value.trim())) throw new Error(`${name}: ${JSON.stringify(value)} is not an address`);
       return getAddress(value.trim());
     };
-    if (terms.input.value.trim() === "")
-      throw new Error('contract reference: "" is empty; name the contract this pays for');
-    const amounts = milestones.input.value.split(",").map((part, i) => parseZon(`milestones[${i}]`, part));
+    const reference = terms.input.value.trim();
+    const list = amounts();
     const now = BigInt((await app.provider.getBlock("latest"))!.timestamp);
     const deliveryDeadline = now + whole("delivery within", deliveryDays.input.value, 1n, 3650n) * DAY;
     const agreement: AgreementTerms = {
       seller: address("seller", seller.input.value, false),
       arbiter: address("arbiter", arbiter.input.value, true),
-      termsHash: keccakOfText(terms.input.value.trim()),
+      termsHash: referenceHash("contract reference", reference),
       deliveryDeadline,
       reviewWindow: whole("review window", reviewHours.input.value, 1n, 24n * 90n) * HOUR,
       acceptDeadline: now + whole("accept within", acceptDays.input.value, 1n, 3650n) * DAY,
       arbitrationWindow: whole("arbitration window", arbitrationDays.input.value, 1n, 365n) * DAY,
       fallbackBuyerBps: whole("buyer's share", fallback.input.value, 0n, 100n) * 100n,
     };
-    const total = amounts.reduce((a, b) => a + b, 0n);
+    const sum = list.reduce((a, b) => a + b, 0n);
     const balance = await app.read.token.balanceOf(account);
-    if (balance < total)
+    if (balance < sum)
       throw new Error(
-        `balance: you hold ${formatZon(balance)}, the milestones total ${formatZon(total)}; receive ZON first`,
+        `balance: you hold ${formatZon(balance)}, the milestones total ${formatZon(sum)}; receive ZON first`,
       );
-    return { agreement, amounts, total, now };
+    return { agreement, amounts: list, total: sum, now, reference };
   };
 
+  const submit = h("button", { class: "primary", type: "submit" }, "Create and fund");
   return h(
     "form",
     {
@@ -79,52 +150,60 @@ function createForm(app: App, account: string) {
       "data-testid": "create-agreement",
       onsubmit: (event: Event) => {
         event.preventDefault();
-        void perform(app, {
-          label: "Create agreement",
-          calls: async () => {
-            const p = await parse();
-            return createAgreementCalls(app.read.token, app.read.escrow, p.agreement, p.amounts);
-          },
-          send: async (line) => {
-            const p = await parse();
-            const deadline = p.now + HOUR;
-            line.set("wallet", `sign the permit for ${formatZon(p.total)} in your wallet…`);
-            const s = await signPermit(
-              app.read.token,
-              app.wallet!.signer,
-              String(app.read.escrow.target),
-              p.total,
-              deadline,
-            );
-            line.set("wallet", "confirm the agreement in your wallet…");
-            return app
-              .write()
-              .escrow.createAndFundWithPermit(
+        const form = event.currentTarget as HTMLFormElement;
+        void perform(
+          app,
+          {
+            label: "Create agreement",
+            uses: ["escrow"],
+            calls: async () => {
+              const p = await parse();
+              return createAgreementCalls(
+                app.read.token,
+                app.read.escrow,
                 p.agreement,
                 p.amounts,
-                deadline,
-                s.v,
-                s.r,
-                s.s,
-                app.txOverrides,
+                p.reference,
               );
+            },
+            send: async (line) => {
+              const p = await parse();
+              const deadline = p.now + HOUR;
+              const escrow = app.read.escrow;
+              const s = await line.wallet(`sign the permit for ${formatZon(p.total)} in your wallet…`, () =>
+                signPermit(app.read.token, app.wallet!.signer, String(escrow.target), p.total, deadline),
+              );
+              const data = withReference(
+                "contract reference",
+                escrow.interface.encodeFunctionData("createAndFundWithPermit", [
+                  p.agreement,
+                  p.amounts,
+                  deadline,
+                  s.v,
+                  s.r,
+                  s.s,
+                ]),
+                p.reference,
+              );
+              return line.wallet("confirm the agreement in your wallet…", () =>
+                app.wallet!.signer.sendTransaction({ to: String(escrow.target), data, ...app.txOverrides }),
+              );
+            },
           },
+          submit,
+        ).then((ok) => {
+          if (!ok) return;
+          draft.milestones = [""];
+          form.reset();
         });
       },
     },
     h("h2", {}, "New agreement (you pay)"),
-    ...[
-      seller,
-      arbiter,
-      terms,
-      milestones,
-      deliveryDays,
-      acceptDays,
-      reviewHours,
-      arbitrationDays,
-      fallback,
-    ].map((f) => f.row),
-    h("button", { class: "primary", type: "submit" }, "Create and fund"),
+    ...[seller, arbiter, terms].map((f) => f.row),
+    rows,
+    total,
+    ...[deliveryDays, acceptDays, reviewHours, arbitrationDays, fallback].map((f) => f.row),
+    submit,
   );
 }
 
@@ -178,8 +257,85 @@ async function timeline(app: App, a: AgreementState, history: EventLog[], now: b
 function stepButton(app: App, label: string, calls: () => ReturnType<typeof agreementStepCalls>) {
   return h(
     "button",
-    { onclick: () => perform(app, { label, calls: async () => calls() }) },
+    {
+      onclick: (event: Event) =>
+        perform(
+          app,
+          { label, uses: ["escrow"], calls: async () => calls() },
+          event.currentTarget as HTMLElement,
+        ),
+    },
     label.replace(/ #\d+.*$/, ""),
+  );
+}
+
+/**
+ * The contract reference the agreement commits to: read from the creating transaction when it carried it
+ * (trusted because it hashes to the agreement's termsHash), else a box to check a reference given
+ * off chain against that hash.
+ */
+function referenceLine(reference: string | undefined, termsHash: string, id: bigint) {
+  if (reference !== undefined)
+    return h("p", { class: "reference", "data-testid": "reference" }, h("strong", {}, "For: "), reference);
+  const typed = h("input", {
+    type: "text",
+    name: `check-reference-${id}`,
+    "aria-label": "Reference to check",
+  });
+  const verdict = h("span", { class: "hint" });
+  return h(
+    "form",
+    {
+      class: "inline reference",
+      "data-testid": "reference",
+      onsubmit: (event: Event) => {
+        event.preventDefault();
+        try {
+          clear(
+            verdict,
+            referenceHash("reference", typed.value) === termsHash
+              ? `matches: this agreement is for ${typed.value.trim()}`
+              : "does not match: this agreement is for another contract",
+          );
+        } catch (error) {
+          clear(verdict, (error as Error).message);
+        }
+      },
+    },
+    h("span", {}, "The contract reference was not published on chain; check the one you were given: "),
+    typed,
+    h("button", { type: "submit" }, "Check"),
+    verdict,
+  );
+}
+
+/** What a party commits to: the amounts, the deadlines and windows, the fee and the fallback split. */
+function commitments(a: AgreementState) {
+  const days = (seconds: bigint) => `${Number(seconds) / 86_400} day(s)`;
+  const hours = (seconds: bigint) => `${Number(seconds) / 3600} hour(s)`;
+  const total = a.milestones.reduce((sum, m) => sum + m.amount, 0n);
+  return h(
+    "ul",
+    { class: "terms", "data-testid": "terms" },
+    h(
+      "li",
+      {},
+      `${formatZon(total)} in ${a.milestones.length} milestone(s): ${a.milestones.map((m) => formatZon(m.amount, false)).join(" + ")}`,
+    ),
+    h(
+      "li",
+      {},
+      `the seller accepts by ${when(a.acceptDeadline)} and delivers by ${when(a.deliveryDeadline)}`,
+    ),
+    h("li", {}, `the buyer reviews each delivery for ${hours(a.reviewWindow)}, then the seller may claim it`),
+    a.arbiter === ZeroAddress
+      ? h("li", {}, "no arbiter: a delivery cannot be disputed")
+      : h(
+          "li",
+          {},
+          `arbiter ${a.arbiter} splits a dispute within ${days(a.arbitrationWindow)}; if silent, the buyer gets ${Number(a.fallbackBuyerBps) / 100} %`,
+        ),
+    h("li", {}, `platform fee ${Number(a.feeBps) / 100} % of what the seller is paid`),
   );
 }
 
@@ -203,7 +359,8 @@ async function agreementCard(app: App, account: string, id: bigint) {
     stepButton(app, `${label} #${id}.${index}`, () => milestoneStepCalls(escrow, s, id, BigInt(index)));
   const actions: HTMLElement[] = [];
   const open = a.milestones.some((m) => ["funded", "delivered", "disputed"].includes(m.status));
-  if (role === "seller" && !a.accepted && now <= a.acceptDeadline) actions.push(step("accept", "Accept"));
+  if (role === "seller" && !a.accepted && open && now <= a.acceptDeadline)
+    actions.push(step("accept", "Accept"));
   if (role === "buyer" && !a.accepted && open)
     actions.push(step("withdrawUnaccepted", "Take back (not accepted)"));
   if ((role === "buyer" || role === "seller") && open) {
@@ -221,14 +378,19 @@ async function agreementCard(app: App, account: string, id: bigint) {
           class: "inline",
           onsubmit: (event: Event) => {
             event.preventDefault();
-            void perform(app, {
-              label: `Propose arbiter #${id}`,
-              calls: async () => {
-                if (!isAddress(proposed.input.value.trim()))
-                  throw new Error(`arbiter: ${JSON.stringify(proposed.input.value)} is not an address`);
-                return proposeArbiterCalls(escrow, id, getAddress(proposed.input.value.trim()));
+            void perform(
+              app,
+              {
+                label: `Propose arbiter #${id}`,
+                uses: ["escrow"],
+                calls: async () => {
+                  if (!isAddress(proposed.input.value.trim()))
+                    throw new Error(`arbiter: ${JSON.stringify(proposed.input.value)} is not an address`);
+                  return proposeArbiterCalls(escrow, id, getAddress(proposed.input.value.trim()));
+                },
               },
-            });
+              (event as SubmitEvent).submitter ?? undefined,
+            );
           },
         },
         proposed.input,
@@ -296,11 +458,16 @@ async function agreementCard(app: App, account: string, id: bigint) {
             class: "inline",
             onsubmit: (event: Event) => {
               event.preventDefault();
-              void perform(app, {
-                label: `Resolve #${id}.${m.index}`,
-                calls: async () =>
-                  resolveCalls(escrow, id, BigInt(m.index), parseZon("buyer's share", share.input.value)),
-              });
+              void perform(
+                app,
+                {
+                  label: `Resolve #${id}.${m.index}`,
+                  uses: ["escrow"],
+                  calls: async () =>
+                    resolveCalls(escrow, id, BigInt(m.index), parseZon("buyer's share", share.input.value)),
+                },
+                (event as SubmitEvent).submitter ?? undefined,
+              );
             },
           },
           share.row,
@@ -318,16 +485,43 @@ async function agreementCard(app: App, account: string, id: bigint) {
       h("td", {}, ...buttons),
     );
   });
+  const created = own.find((log) => log.eventName === "AgreementCreated");
+  const termsHash = created ? (created.args.terms.termsHash as string) : undefined;
+  const reference =
+    created && termsHash ? await referenceIn(app, created.transactionHash, termsHash) : undefined;
   return h(
     "article",
     { class: "card agreement", "data-agreement": String(id) },
-    h("h3", {}, `Agreement #${id} — you are the ${role}`),
+    h("h3", {}, `Agreement #${id}${reference ? `: ${reference}` : ""} — you are the ${role}`),
+    termsHash ? referenceLine(reference, termsHash, id) : null,
     h(
       "p",
       {},
-      `buyer ${short(a.buyer)} · seller ${short(a.seller)} · arbiter ${a.arbiter === ZeroAddress ? "none" : short(a.arbiter)} · fee ${Number(a.feeBps) / 100} % · ${a.accepted ? "accepted" : "not accepted yet"}`,
+      `buyer ${short(a.buyer)} · seller ${short(a.seller)} · arbiter ${a.arbiter === ZeroAddress ? "none" : short(a.arbiter)} · ${a.accepted ? "accepted" : "not accepted yet"}`,
     ),
-    h("table", {}, h("tbody", {}, ...milestoneRows)),
+    h(
+      "details",
+      { open: role === "seller" && !a.accepted && open },
+      h("summary", {}, !a.accepted && open && role === "seller" ? "What accepting commits you to" : "Terms"),
+      commitments(a),
+    ),
+    h(
+      "table",
+      {},
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", {}, "Milestone"),
+          h("th", { class: "amount" }, "Amount"),
+          h("th", {}, "Status"),
+          h("th", {}, ""),
+        ),
+      ),
+      h("tbody", {}, ...milestoneRows),
+    ),
     h("div", { class: "actions" }, ...actions),
     h("details", {}, h("summary", {}, "Timeline"), await timeline(app, a, own, now)),
   );

@@ -2,9 +2,9 @@ import { ZeroAddress } from "ethers";
 import { formatZon } from "../../../src/amounts";
 import type { ReconcileSummary } from "../../../src/reconcile";
 import type { App } from "../app";
-import { barChart, legend, stepChart } from "../charts";
-import { events } from "../history";
-import { clear, h, when } from "../ui";
+import { legend, shareBars, stepChart } from "../charts";
+import { blockTime, events, periodName } from "../history";
+import { clear, h, short, when } from "../ui";
 
 /** The issuer's figures for any visitor, read from the chain: supply, per-period budgets, value held. */
 export async function issuer(app: App, root: HTMLElement) {
@@ -30,9 +30,12 @@ export async function issuer(app: App, root: HTMLElement) {
     if (points.length > 0 && points[points.length - 1].x === c.block) points[points.length - 1].y = supply;
     else points.push({ x: c.block, y: supply });
   }
+  // The line runs to the chain's head: "now" on the right, not the last mint.
+  const head = await app.provider.getBlockNumber();
+  if (points.length > 0 && points[points.length - 1].x < head) points.push({ x: head, y: supply });
   const times = new Map<number, string>();
   for (const x of [points[0]?.x, points[points.length - 1]?.x])
-    if (x !== undefined) times.set(x, when((await app.provider.getBlock(x))!.timestamp));
+    if (x !== undefined) times.set(x, when(await blockTime(app, x)));
 
   // Per period: minted (attestations and epoch leaves), reserved by epochs and not yet claimed, budget.
   const periodOfRoot = new Map(epochs.map((e) => [e.args.root as string, Number(e.args.period)]));
@@ -47,19 +50,27 @@ export async function issuer(app: App, root: HTMLElement) {
       epochClaims
         .filter((c) => periodOfRoot.get(c.args.root) === period)
         .reduce((s, c) => s + (c.args.reward as bigint), 0n);
-    groups.push({ label: String(period), values: [minted, committed - minted, budget] });
+    groups.push({
+      label: periodName(period),
+      segments: [
+        { name: "minted", value: minted },
+        { name: "reserved", value: committed - minted },
+      ],
+      of: budget,
+      ofName: "budget",
+    });
   }
+  const summary = await latestBooks();
   const [total, openRedemptions, lockedEscrow] = await Promise.all([
     token.totalSupply(),
     gateway.openTotal(),
     escrow.lockedTotal(),
   ]);
   const held = [
-    { label: "circulating", values: [total - openRedemptions - lockedEscrow] },
-    { label: "open redemptions", values: [openRedemptions] },
-    { label: "in escrow", values: [lockedEscrow] },
+    { label: "circulating", value: total - openRedemptions - lockedEscrow },
+    { label: "open redemptions", value: openRedemptions },
+    { label: "in escrow", value: lockedEscrow },
   ];
-  const series = ["minted", "reserved", "budget"];
   clear(
     root,
     h(
@@ -74,17 +85,27 @@ export async function issuer(app: App, root: HTMLElement) {
       { class: "card" },
       h("h2", {}, "Cashback per billing period"),
       periods.length === 0 ? h("p", { class: "hint" }, "No period published yet.") : null,
-      barChart("Minted, reserved and budget per period", series, groups, formatZon),
-      legend(series),
+      shareBars("Minted and reserved of each period's budget", groups, formatZon),
+      legend(["minted", "reserved", "rest of the budget"]),
     ),
     h(
       "section",
       { class: "card" },
       h("h2", {}, "Where the ZON is"),
-      barChart("Circulating, in open redemptions and in escrow", ["ZON"], held, formatZon),
-      h("p", { "data-testid": "held" }, held.map((g) => `${g.label}: ${formatZon(g.values[0])}`).join(" · ")),
+      shareBars(
+        "Circulating, in open redemptions and in escrow",
+        held.map((g) => ({
+          label: g.label,
+          segments: [{ name: g.label, value: g.value }],
+          of: total,
+          ofName: "supply",
+        })),
+        formatZon,
+      ),
+      h("p", { "data-testid": "held" }, held.map((g) => `${g.label}: ${formatZon(g.value)}`).join(" · ")),
     ),
-    books(await latestBooks()),
+    await operatorPanel(app, summary),
+    books(summary),
   );
 }
 
@@ -149,5 +170,97 @@ function books(summary: ReconcileSummary | undefined) {
           ...summary.exceptions.slice(0, 10).map((e) => h("li", {}, e)),
         )
       : null,
+  );
+}
+
+const AGES: Array<[number, string]> = [
+  [3600, "under an hour"],
+  [86_400, "1 to 24 hours"],
+  [3 * 86_400, "1 to 3 days"],
+  [Infinity, "over 3 days"],
+];
+
+/**
+ * What an operator watches: pauses, frozen accounts, the attestor set, minters' allowances left, open
+ * redemptions by age, and unpaid deliveries (from the last published reconciliation).
+ */
+async function operatorPanel(app: App, summary: ReconcileSummary | undefined) {
+  const { token, distributor, gateway } = app.read;
+  const [standing, frozenSets, attestorAdds, minterSets, requested, fulfilled, rejected, cancelled] =
+    await Promise.all([
+      app.standing(),
+      events(app, "token", token.filters.FrozenSet(), "frozen-sets"),
+      events(app, "distributor", distributor.filters.AttestorAdded(), "attestors-added"),
+      events(app, "token", token.filters.MinterConfigured(), "minters"),
+      events(app, "gateway", gateway.filters.RedemptionRequested(), "all-requests"),
+      events(app, "gateway", gateway.filters.RedemptionFulfilled(), "fulfilled"),
+      events(app, "gateway", gateway.filters.RedemptionRejected(), "rejected"),
+      events(app, "gateway", gateway.filters.RedemptionCancelled(), "cancelled"),
+    ]);
+  const unique = (addresses: string[]) => [...new Set(addresses)];
+  const frozen = [];
+  for (const account of unique(frozenSets.map((e) => e.args.account as string)))
+    if (await token.isFrozen(account)) frozen.push(account);
+  const attestors = [];
+  for (const account of unique(attestorAdds.map((e) => e.args.account as string)))
+    if (await distributor.isAttestor(account)) attestors.push(account);
+  const minters = [];
+  for (const minter of unique(minterSets.map((e) => e.args.minter as string)))
+    minters.push({ minter, left: await token.minterAllowance(minter) });
+  const closed = new Set([...fulfilled, ...rejected, ...cancelled].map((e) => e.args.id as bigint));
+  const now = (await app.provider.getBlock("latest"))!.timestamp;
+  const byAge = AGES.map(() => ({ count: 0, amount: 0n }));
+  for (const request of requested) {
+    if (closed.has(request.args.id as bigint)) continue;
+    const age = now - (await blockTime(app, request.blockNumber));
+    const bucket = byAge[AGES.findIndex(([limit]) => age < limit)];
+    bucket.count++;
+    bucket.amount += request.args.amount as bigint;
+  }
+  const pausedNames = (Object.keys(standing.paused) as Array<keyof typeof standing.paused>).filter(
+    (c) => standing.paused[c],
+  );
+  const row = (name: string, value: string | HTMLElement, testid: string) =>
+    h("tr", { "data-testid": testid }, h("th", {}, name), h("td", {}, value));
+  return h(
+    "section",
+    { class: "card" },
+    h("h2", {}, "Operator panel"),
+    h(
+      "table",
+      { class: "panel" },
+      h(
+        "tbody",
+        {},
+        row(
+          "Paused",
+          pausedNames.length === 0 ? "nothing" : pausedNames.map((c) => app.contractTitle(c)).join(", "),
+          "panel-paused",
+        ),
+        row("Frozen accounts", frozen.length === 0 ? "none" : frozen.join(", "), "panel-frozen"),
+        row(
+          "Attestors",
+          `${await distributor.threshold()} of ${attestors.length} must sign: ${attestors.map(short).join(", ")}`,
+          "panel-attestors",
+        ),
+        row(
+          "Minter allowances left",
+          minters.map((m) => `${short(m.minter)}: ${formatZon(m.left)}`).join(" · ") || "no minter",
+          "panel-minters",
+        ),
+        row(
+          "Open redemptions by age",
+          AGES.map(([, name], i) => `${name}: ${byAge[i].count} (${formatZon(byAge[i].amount)})`).join(" · "),
+          "panel-open",
+        ),
+        row(
+          "Unpaid deliveries",
+          summary === undefined
+            ? "unknown: no reconciliation published (zon:reconcile --publish)"
+            : `${summary.redemption.deliveredNotBurned} delivered but not confirmed on chain, as of block ${summary.block} (period ${summary.period})`,
+          "panel-unpaid",
+        ),
+      ),
+    ),
   );
 }

@@ -1,8 +1,8 @@
 import { formatZon } from "../../../src/amounts";
 import { readAgreement } from "../../../src/escrow";
 import type { App } from "../app";
-import { events } from "../history";
-import { clear, h, short, when } from "../ui";
+import { blockTime, describeMove, events } from "../history";
+import { clear, h, when } from "../ui";
 
 const PAGE = 10;
 
@@ -41,45 +41,53 @@ export async function overview(app: App, root: HTMLElement) {
   let page = 0;
   const table = h("tbody");
   const pager = h("div", { class: "pager" });
-  const render = () => {
-    clear(
-      table,
-      ...moves.slice(page * PAGE, page * PAGE + PAGE).map((log) => {
-        const incoming = log.args.to === account;
-        const other = incoming ? log.args.from : log.args.to;
-        const zero = /^0x0{40}$/.test(other);
-        return h(
+  const render = async () => {
+    const rows = [];
+    for (const log of moves.slice(page * PAGE, page * PAGE + PAGE)) {
+      const incoming = log.args.to === account;
+      const link = app.explorerLink(log.transactionHash);
+      rows.push(
+        h(
           "tr",
           {},
-          h("td", {}, `#${log.blockNumber}`),
+          h("td", { class: "date" }, when(await blockTime(app, log.blockNumber))),
           h(
             "td",
             {},
-            incoming
-              ? zero
-                ? "minted to you"
-                : `from ${short(other)}`
-              : zero
-                ? "burned"
-                : `to ${short(other)}`,
+            await describeMove(app, log, account),
+            link ? " " : null,
+            link
+              ? h(
+                  "a",
+                  {
+                    href: link.href,
+                    target: "_blank",
+                    rel: "noopener",
+                    class: "tx",
+                    title: "the transaction in the block explorer",
+                  },
+                  "↗",
+                )
+              : null,
           ),
           h(
             "td",
             { class: incoming ? "amount in" : "amount out" },
             `${incoming ? "+" : "−"}${formatZon(log.args.value)}`,
           ),
-        );
-      }),
-    );
+        ),
+      );
+    }
+    clear(table, ...rows);
     const pages = Math.max(1, Math.ceil(moves.length / PAGE));
     clear(
       pager,
-      h("button", { disabled: page === 0, onclick: () => ((page -= 1), render()) }, "Newer"),
+      h("button", { disabled: page === 0, onclick: () => ((page -= 1), void render()) }, "Newer"),
       ` page ${page + 1} of ${pages} `,
-      h("button", { disabled: page + 1 >= pages, onclick: () => ((page += 1), render()) }, "Older"),
+      h("button", { disabled: page + 1 >= pages, onclick: () => ((page += 1), void render()) }, "Older"),
     );
   };
-  render();
+  await render();
   clear(
     root,
     h(
@@ -121,7 +129,16 @@ export async function overview(app: App, root: HTMLElement) {
       h("h2", {}, "History"),
       moves.length === 0
         ? h("p", { class: "hint" }, "No ZON has moved in or out yet.")
-        : h("table", { "data-testid": "history" }, table),
+        : h(
+            "table",
+            { "data-testid": "history" },
+            h(
+              "thead",
+              {},
+              h("tr", {}, h("th", {}, "Date"), h("th", {}, "What"), h("th", { class: "amount" }, "Amount")),
+            ),
+            table,
+          ),
       moves.length > PAGE && pager,
     ),
   );

@@ -1,11 +1,13 @@
+import type { EventLog } from "ethers";
 import { cancelRedemptionCalls, deliveryRefHash, redeemCalls } from "../../../src/actions";
 import { formatZon } from "../../../src/amounts";
 import { describeReasonCode } from "../../../src/fulfilment/reasons";
 import { signPermit } from "../../../src/permit";
 import { requestFromEvent, SKU_KINDS } from "../../../src/redemption";
-import type { EventLog } from "ethers";
+import { withReference } from "../../../src/reference";
 import type { App } from "../app";
-import { events } from "../history";
+import { catalogueEntry } from "../catalogue";
+import { events, referenceIn } from "../history";
 import { perform } from "../perform";
 import { clear, h, when } from "../ui";
 
@@ -43,8 +45,9 @@ async function requestsOf(app: App, account: string, root: HTMLElement) {
   ]);
   const now = BigInt((await app.provider.getBlock("latest"))!.timestamp);
   const byId = (logs: EventLog[], id: bigint) => logs.find((l) => l.args.id === id);
-  const items = [...requested].reverse().map((log) => {
-    const { request } = requestFromEvent(log);
+  const items = [];
+  for (const log of [...requested].reverse()) {
+    const { request, deliveryRef } = requestFromEvent(log);
     const done = byId(fulfilled, request.id);
     const refused = byId(rejected, request.id);
     const withdrawn = byId(cancelled, request.id);
@@ -53,9 +56,10 @@ async function requestsOf(app: App, account: string, root: HTMLElement) {
       acceptance && acceptance.args.acceptedUntil > request.cancelAfter
         ? acceptance.args.acceptedUntil
         : request.cancelAfter;
+    const reference = await referenceIn(app, log.transactionHash, deliveryRef);
     let status: string;
     let action: HTMLElement | undefined;
-    if (done) status = "fulfilled";
+    if (done) status = `delivered (the fulfiller's receipt ${String(done.args.receiptHash).slice(0, 10)}…)`;
     else if (refused) status = `rejected: ${describeReasonCode(Number(refused.args.reasonCode))}`;
     else if (withdrawn) status = "cancelled: your ZON came back";
     else if (now >= cancelFrom) {
@@ -63,25 +67,39 @@ async function requestsOf(app: App, account: string, root: HTMLElement) {
       action = h(
         "button",
         {
-          onclick: () =>
-            perform(app, {
-              label: `Cancel redemption #${request.id}`,
-              calls: async () => cancelRedemptionCalls(app.read.gateway, request),
-            }),
+          onclick: (event: Event) =>
+            perform(
+              app,
+              {
+                label: `Cancel redemption #${request.id}`,
+                uses: ["gateway"],
+                calls: async () => cancelRedemptionCalls(app.read.gateway, request),
+              },
+              event.currentTarget as HTMLElement,
+            ),
         },
         "Cancel",
       );
     } else
       status = `${acceptance ? "accepted by the fulfiller, being delivered" : "waiting for the fulfiller"}; cancellable from ${when(cancelFrom)}`;
-    return h(
-      "li",
-      { "data-request": String(request.id) },
-      `#${request.id}: ${request.quantity} × SKU ${request.sku} for ${formatZon(request.amount)} — `,
-      h("span", { class: "status" }, status),
-      " ",
-      action,
+    const title = (await catalogueEntry(request.sku))?.name ?? `SKU ${request.sku}`;
+    items.push(
+      h(
+        "li",
+        { "data-request": String(request.id) },
+        `Redemption #${request.id}: ${request.quantity} × ${title} for ${formatZon(request.amount)}, `,
+        h(
+          "span",
+          { class: "reference" },
+          reference === undefined ? "delivery reference not on chain" : `deliver to ${reference}`,
+        ),
+        " — ",
+        h("span", { class: "status" }, status),
+        " ",
+        action,
+      ),
     );
-  });
+  }
   clear(
     root,
     items.length === 0
@@ -96,81 +114,128 @@ export async function redeem(app: App, root: HTMLElement, live: (tick: () => Pro
   if (!account) return clear(root, h("p", { class: "hint" }, "Connect your wallet to redeem."));
   const entries = await catalogue(app, account);
   const requests = h("div");
-  const rows = entries
-    .filter((e) => e.config.active)
-    .map(({ sku, config, taken }) => {
-      const quantity = h("input", {
-        type: "text",
-        inputmode: "numeric",
-        value: "1",
-        "aria-label": `quantity of SKU ${sku}`,
-        size: "4",
-      });
-      const reference = h("input", {
-        type: "text",
-        placeholder: "deliver to (cloud account, email)",
-        "aria-label": `delivery reference for SKU ${sku}`,
-      });
-      const limit =
-        config.perAccountLimit > 0n
-          ? `${taken} of ${config.perAccountLimit} per account used`
-          : "no per-account limit";
-      const stock = config.limitedStock ? `${config.stock} in stock` : "unlimited stock";
-      const parsed = async () => {
-        const units = parseQuantity(quantity.value);
-        const total = config.price * units;
-        const ref = deliveryRefHash(reference.value);
-        const balance = await app.read.token.balanceOf(account);
-        if (balance < total)
-          throw new Error(
-            `balance: you hold ${formatZon(balance)}, ${units} × SKU ${sku} costs ${formatZon(total)}; claim your cashback or receive ZON first`,
-          );
-        return { units, total, ref };
-      };
-      const redeemIt = () =>
-        perform(app, {
-          label: `Redeem SKU ${sku}`,
+  const rows = [];
+  for (const { sku, config, taken } of entries.filter((e) => e.config.active)) {
+    const meta = await catalogueEntry(sku);
+    const quantity = h("input", {
+      type: "text",
+      inputmode: "numeric",
+      value: "1",
+      name: `quantity-${sku}`,
+      size: "4",
+    });
+    const reference = h("input", {
+      type: "text",
+      name: `reference-${sku}`,
+      placeholder: "a cloud account, an email",
+    });
+    const total = h("p", { class: "total", "data-testid": `total-${sku}` });
+    const left = config.perAccountLimit > 0n ? config.perAccountLimit - taken : undefined;
+    const limit =
+      left === undefined ? "no per-account limit" : `${taken} of ${config.perAccountLimit} per account used`;
+    const stock = config.limitedStock ? `${config.stock} in stock` : "unlimited stock";
+    const unavailable =
+      left !== undefined && left <= 0n
+        ? `You have redeemed the ${config.perAccountLimit} allowed per account.`
+        : config.limitedStock && config.stock === 0n
+          ? "Out of stock."
+          : undefined;
+    const parsed = async () => {
+      const units = parseQuantity(quantity.value);
+      const now = await app.read.gateway.redeemedBy(sku, account);
+      if (config.perAccountLimit > 0n && now + units > config.perAccountLimit)
+        throw new Error(
+          `quantity: you have redeemed ${now} of the ${config.perAccountLimit} allowed per account, so at most ${config.perAccountLimit - now} more, not ${units}; nothing was asked or sent`,
+        );
+      if (config.limitedStock && units > (await app.read.gateway.skuOf(sku)).stock)
+        throw new Error(`quantity: only ${config.stock} in stock, not ${units}; nothing was asked or sent`);
+      const cost = config.price * units;
+      const text = reference.value.trim();
+      const ref = deliveryRefHash(text);
+      const balance = await app.read.token.balanceOf(account);
+      if (balance < cost)
+        throw new Error(
+          `balance: you hold ${formatZon(balance)}, ${units} × SKU ${sku} costs ${formatZon(cost)}; claim your cashback or receive ZON first`,
+        );
+      return { units, cost, ref, text };
+    };
+    const showTotal = () => {
+      try {
+        clear(total, `Total: ${formatZon(config.price * parseQuantity(quantity.value))}`);
+      } catch (error) {
+        clear(total, h("span", { class: "error" }, (error as Error).message));
+      }
+    };
+    quantity.addEventListener("input", showTotal);
+    showTotal();
+    const label = `Redeem SKU ${sku}`;
+    const redeemIt = (trigger: HTMLElement) =>
+      perform(
+        app,
+        {
+          label,
+          uses: ["gateway"],
           calls: async () => {
-            const { units, total, ref } = await parsed();
-            return redeemCalls(app.read.token, app.read.gateway, sku, units, total, ref);
+            const { units, cost, ref, text } = await parsed();
+            return redeemCalls(app.read.token, app.read.gateway, sku, units, cost, ref, text);
           },
           send: async (line) => {
-            const { units, total, ref } = await parsed();
-            const now = BigInt((await app.provider.getBlock("latest"))!.timestamp);
-            const deadline = now + PERMIT_SECONDS;
-            line.set("wallet", `sign the permit for ${formatZon(total)} in your wallet…`);
-            const p = await signPermit(
-              app.read.token,
-              app.wallet!.signer,
-              String(app.read.gateway.target),
-              total,
-              deadline,
+            const { units, cost, ref, text } = await parsed();
+            const deadline = BigInt((await app.provider.getBlock("latest"))!.timestamp) + PERMIT_SECONDS;
+            const gateway = app.read.gateway;
+            const p = await line.wallet(`sign the permit for ${formatZon(cost)} in your wallet…`, () =>
+              signPermit(app.read.token, app.wallet!.signer, String(gateway.target), cost, deadline),
             );
-            line.set("wallet", "confirm the redemption in your wallet…");
-            return app
-              .write()
-              .gateway.redeemWithPermit(sku, units, total, ref, deadline, p.v, p.r, p.s, app.txOverrides);
+            const data = withReference(
+              "delivery reference",
+              gateway.interface.encodeFunctionData("redeemWithPermit", [
+                sku,
+                units,
+                cost,
+                ref,
+                deadline,
+                p.v,
+                p.r,
+                p.s,
+              ]),
+              text,
+            );
+            return line.wallet("confirm the redemption in your wallet…", () =>
+              app.wallet!.signer.sendTransaction({ to: String(gateway.target), data, ...app.txOverrides }),
+            );
           },
-        });
-      return h(
+        },
+        trigger,
+      );
+    const button = h(
+      "button",
+      { class: "primary", type: "submit", disabled: unavailable !== undefined },
+      "Redeem",
+    );
+    rows.push(
+      h(
         "div",
         { class: "sku card", "data-sku": String(sku) },
-        h("h3", {}, `SKU ${sku}: ${SKU_KINDS[Number(config.kind)] ?? "item"}`),
+        h("h3", {}, meta?.name ?? `SKU ${sku}: ${SKU_KINDS[Number(config.kind)] ?? "item"}`),
+        meta?.description ? h("p", { class: "description" }, meta.description) : null,
         h("p", {}, h("strong", {}, formatZon(config.price)), ` each · ${stock} · ${limit}`),
+        unavailable ? h("p", { class: "hint" }, unavailable) : null,
         h(
           "form",
           {
             onsubmit: (event: Event) => {
               event.preventDefault();
-              void redeemIt();
+              void redeemIt(button);
             },
           },
-          quantity,
-          reference,
-          h("button", { class: "primary", type: "submit" }, "Redeem"),
+          h("label", { class: "field narrow" }, h("span", {}, "Quantity"), quantity),
+          h("label", { class: "field" }, h("span", {}, "Deliver to"), reference),
+          total,
+          button,
         ),
-      );
-    });
+      ),
+    );
+  }
   clear(
     root,
     h(
