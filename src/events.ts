@@ -1,4 +1,12 @@
-import type { BaseContract, ContractEventName, EventLog, Log } from "ethers";
+import {
+  decodeBytes32String,
+  toQuantity,
+  type BaseContract,
+  type ContractEventName,
+  type EventLog,
+  type JsonRpcProvider,
+  type Log,
+} from "ethers";
 
 /**
  * Besu answers `eth_getLogs` over at most `--rpc-max-logs-range` blocks (5,000 by default): every event
@@ -27,4 +35,40 @@ export async function queryInChunks(
     logs.push(...(await contract.queryFilter(event, from, Math.min(toBlock, from + maxRange - 1))));
   }
   return logs;
+}
+
+/** A log as the node sends it (`eth_getLogs`), before ethers parses it: for reads of millions of logs. */
+export interface RawLog {
+  topics: string[];
+  data: string;
+  transactionHash: string;
+  blockNumber: string;
+}
+
+/**
+ * Every raw log matching `filter` over `[fromBlock, toBlock]`, in chunks of at most `maxRange` blocks,
+ * yielded as each chunk arrives (nothing parsed, nothing held beyond one chunk).
+ */
+export async function* rawLogsInChunks(
+  provider: Pick<JsonRpcProvider, "send">,
+  filter: { address: string; topics: Array<string | string[] | null> },
+  fromBlock: number,
+  toBlock: number,
+  maxRange = DEFAULT_MAX_LOGS_RANGE,
+): AsyncGenerator<RawLog> {
+  for (let from = fromBlock; from <= toBlock; from += maxRange) {
+    const logs = (await provider.send("eth_getLogs", [
+      { ...filter, fromBlock: toQuantity(from), toBlock: toQuantity(Math.min(toBlock, from + maxRange - 1)) },
+    ])) as RawLog[];
+    yield* logs;
+  }
+}
+
+/** A bytes32 that holds text (a worker id, a case id) as the text; otherwise its hex. */
+export function bytes32Text(value: string): string {
+  try {
+    return decodeBytes32String(value);
+  } catch {
+    return value;
+  }
 }

@@ -10,11 +10,9 @@ import {
 import { once } from "node:events";
 import path from "node:path";
 import {
-  decodeBytes32String,
   getAddress,
   Interface,
   toBeHex,
-  toQuantity,
   ZeroAddress,
   zeroPadValue,
   type InterfaceAbi,
@@ -22,7 +20,7 @@ import {
 } from "ethers";
 import { formatZon } from "./amounts";
 import type { Deployment } from "./deployments";
-import { DEFAULT_MAX_LOGS_RANGE } from "./events";
+import { bytes32Text, DEFAULT_MAX_LOGS_RANGE, rawLogsInChunks, type RawLog } from "./events";
 import { requestHash } from "./fulfilment/worker";
 import type { RedemptionRequest } from "./redemption";
 import type { LedgerEntry } from "./fulfilment/file-adapter";
@@ -91,13 +89,6 @@ export interface ReconcileOptions {
   maxLogsRange?: number;
 }
 
-interface RawLog {
-  topics: string[];
-  data: string;
-  transactionHash: string;
-  blockNumber: string;
-}
-
 /** The suite's ABIs, read on first use (a fresh checkout loads this module before compiling). */
 function suiteInterfaces(): {
   token: Interface;
@@ -147,28 +138,6 @@ function contentKey(beneficiary: string, customerId: string, category: number, u
     .update(`${beneficiary.toLowerCase()}/${customerId.toLowerCase()}/${category}/${usageCents}`)
     .digest()
     .subarray(0, 16);
-}
-
-/** Reads every log of `address` with `topics` from `fromBlock` to `toBlock`, a chunk at a time. */
-async function* logsOf(
-  provider: JsonRpcProvider,
-  address: string,
-  topics: Array<string | null>,
-  fromBlock: number,
-  toBlock: number,
-  maxRange: number,
-): AsyncGenerator<RawLog> {
-  for (let from = fromBlock; from <= toBlock; from += maxRange) {
-    const logs = (await provider.send("eth_getLogs", [
-      {
-        address,
-        topics,
-        fromBlock: toQuantity(from),
-        toBlock: toQuantity(Math.min(toBlock, from + maxRange - 1)),
-      },
-    ])) as RawLog[];
-    yield* logs;
-  }
 }
 
 const word = (log: RawLog, i: number): bigint => BigInt("0x" + log.data.slice(2 + 64 * i, 2 + 64 * (i + 1)));
@@ -278,7 +247,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
   const periodTopic = toBeHex(period, 32);
   const topic = (contract: Interface, event: string) => contract.getEvent(event)!.topicHash;
   const logs = (address: string, topics: Array<string | null>) =>
-    logsOf(provider, address, topics, fromBlock, toBlock, maxRange);
+    rawLogsInChunks(provider, { address, topics }, fromBlock, toBlock, maxRange);
   mkdirSync(options.outDir, { recursive: true });
   const exceptions: string[] = [];
   const files: string[] = [];
@@ -502,7 +471,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
     }
   for await (const log of logs(gateway, [topic(abi.gateway, "RedemptionAccepted")])) {
     const request = requests.get(BigInt(log.topics[1]));
-    if (request) request.worker = decodeText("0x" + log.data.slice(66, 130));
+    if (request) request.worker = bytes32Text("0x" + log.data.slice(66, 130));
   }
   for await (const log of logs(gateway, [topic(abi.gateway, "RequestOwnerReplaced")])) {
     const request = requests.get(BigInt(log.topics[1]));
@@ -644,7 +613,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
     for await (const log of logs(token, [topic(abi.token, event)])) {
       enforcementActions++;
       await enforcement.row([
-        decodeText(log.topics[3]),
+        bytes32Text(log.topics[3]),
         action,
         getAddress(topicAddress(log.topics[1])),
         getAddress(topicAddress(log.topics[2])),
@@ -700,15 +669,6 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
   };
   writeFileSync(path.join(options.outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
   return summary;
-}
-
-/** A bytes32 that holds text (a case id, a worker id) as the text; otherwise the hex. */
-function decodeText(value: string): string {
-  try {
-    return decodeBytes32String(value);
-  } catch {
-    return value;
-  }
 }
 
 /** The summary on one screen. */

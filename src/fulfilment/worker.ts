@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import {
   AbiCoder,
-  decodeBytes32String,
   encodeBytes32String,
   getAddress,
   isError,
@@ -14,6 +13,7 @@ import {
 } from "ethers";
 import type { RedemptionGateway, ZonCoin } from "../../typechain-types";
 import { describeError } from "../errors";
+import { bytes32Text } from "../events";
 import { minedReceipt } from "../receipts";
 import { requestFromArgs, type RedemptionRequest } from "../redemption";
 import { WORKER_REASONS } from "./reasons";
@@ -62,11 +62,7 @@ export function workerIdOf(name: string): string {
 
 /** A worker id's name: its text when it is one, else its hex. */
 export function workerName(id: string): string {
-  try {
-    return decodeBytes32String(id);
-  } catch {
-    return id;
-  }
+  return bytes32Text(id);
 }
 
 /** A worker id as a sentence shows it: its text quoted, or its hex. */

@@ -7,7 +7,6 @@ import {
   HDNodeWallet,
   isError,
   JsonRpcProvider,
-  toQuantity,
   Wallet,
   ZeroAddress,
   ZeroHash,
@@ -20,7 +19,7 @@ import {
   type ZonCoin,
 } from "../../typechain-types";
 import { readDeployment } from "../deployments";
-import { DEFAULT_MAX_LOGS_RANGE } from "../events";
+import { rawLogsInChunks } from "../events";
 import { describeError } from "../errors";
 import { FileLedgerAdapter } from "../fulfilment/file-adapter";
 import {
@@ -308,18 +307,9 @@ async function logsInChunks(
   filter: { address: string; topics: Array<string | string[] | null> },
   fromBlock: number,
 ): Promise<ClaimLog[]> {
-  const head = await provider.getBlockNumber();
   const logs: ClaimLog[] = [];
-  for (let from = fromBlock; from <= head; from += DEFAULT_MAX_LOGS_RANGE)
-    logs.push(
-      ...((await provider.send("eth_getLogs", [
-        {
-          ...filter,
-          fromBlock: toQuantity(from),
-          toBlock: toQuantity(Math.min(head, from + DEFAULT_MAX_LOGS_RANGE - 1)),
-        },
-      ])) as ClaimLog[]),
-    );
+  for await (const log of rawLogsInChunks(provider, filter, fromBlock, await provider.getBlockNumber()))
+    logs.push(log);
   return logs;
 }
 
