@@ -5,7 +5,9 @@ import { Contract, getAddress, isAddress, Wallet, type Signer } from "ethers";
 import { task, vars } from "hardhat/config";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import { loadParameters } from "../deploy/parameters";
+import { customerIdSalt, emptyFocusReport, focusContext } from "../src/focus";
 import { namedKey } from "../src/keys";
+import type { UsageReadOptions } from "../src/usage";
 import {
   decodeRevertData,
   describeError,
@@ -260,6 +262,19 @@ export async function eventsFromBlock(hre: HardhatRuntimeEnvironment, address: s
  */
 export async function isLocalChain(hre: HardhatRuntimeEnvironment): Promise<boolean> {
   return hre.network.name === "hardhat" || isLocalNode(hre.ethers.provider);
+}
+
+/**
+ * FOCUS reading options from `--wallets` and `--mapping`, with the customer-id salt from configuration
+ * (`CUSTOMER_ID_SALT`; a fixed local one on a development chain): what rewards:sign and zon:reconcile share.
+ */
+export async function focusReading(
+  hre: HardhatRuntimeEnvironment,
+  wallets: string,
+  mapping: string | undefined,
+): Promise<Pick<UsageReadOptions, "focus" | "focusReport">> {
+  const salt = customerIdSalt(configValue("CUSTOMER_ID_SALT"), await isLocalChain(hre));
+  return { focus: focusContext({ wallets, mapping, salt }), focusReport: emptyFocusReport() };
 }
 
 /** A role a task needs, where to check it on chain, and the deploy parameter that names its holder. */

@@ -2,8 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { types } from "hardhat/config";
 import { describeReconciliation, parseBillingPeriod, reconcile } from "../src";
-import { configValue, deploymentOf, isLocalChain, zonTask } from "./context";
-import { focusContext, customerIdSalt, emptyFocusReport } from "../src/focus";
+import { deploymentOf, focusReading, zonTask } from "./context";
 import { DEFAULT_MAX_LOGS_RANGE } from "../src/events";
 import { RECONCILE_DIR } from "./web";
 
@@ -59,14 +58,7 @@ zonTask(
     ) => {
       const period = parseBillingPeriod("period", args.period);
       const exports = fileList(args.exports);
-      const focus =
-        args.wallets === undefined
-          ? undefined
-          : focusContext({
-              wallets: args.wallets,
-              mapping: args.mapping,
-              salt: customerIdSalt(configValue("CUSTOMER_ID_SALT"), await isLocalChain(hre)),
-            });
+      const focus = args.wallets === undefined ? {} : await focusReading(hre, args.wallets, args.mapping);
       const deployment = await deploymentOf(hre);
       const outDir = args.out ?? path.join("reconcile", `${hre.network.name}-${period}`);
       const started = Date.now();
@@ -76,7 +68,7 @@ zonTask(
         period,
         exports,
         readOptions: {
-          ...(focus ? { focus, focusReport: emptyFocusReport() } : {}),
+          ...focus,
           onNotice: (message) => console.warn(`notice: ${message}`),
         },
         ledgers: fileList(args.ledgers),

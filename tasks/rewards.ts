@@ -2,7 +2,16 @@ import { existsSync } from "node:fs";
 import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { types } from "hardhat/config";
-import { configValue, isLocalChain, readJsonFile, signerFor, suiteAddress, zonTask, ROLE } from "./context";
+import {
+  configValue,
+  focusReading,
+  isLocalChain,
+  readJsonFile,
+  signerFor,
+  suiteAddress,
+  zonTask,
+  ROLE,
+} from "./context";
 import { loadParameters } from "../deploy/parameters";
 import type { RewardDistributor } from "../typechain-types";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -32,9 +41,6 @@ import {
   signRevocation,
   UsageFileError,
   describeFocusReport,
-  emptyFocusReport,
-  focusContext,
-  customerIdSalt,
   type UsageReadOptions,
   type EpochProofLine,
   type SignedAttestation,
@@ -213,14 +219,9 @@ async function usageInput(
   }
   if (args.wallets === undefined)
     throw new Error("wallets: --focus needs the account registry (a CSV of account,wallet,number)");
-  const focus = focusContext({
-    wallets: args.wallets,
-    mapping: args.mapping,
-    salt: customerIdSalt(configValue("CUSTOMER_ID_SALT"), await isLocalChain(hre)),
-  });
   return {
     file: args.focus!,
-    options: { focus, focusReport: emptyFocusReport(), strict: args.strict, onNotice },
+    options: { ...(await focusReading(hre, args.wallets, args.mapping)), strict: args.strict, onNotice },
   };
 }
 
