@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { types } from "hardhat/config";
-import { zonTask } from "./context";
+import { readJsonFile, zonTask } from "./context";
 import { preflightNetwork } from "../deploy/preflight";
 
 import {
@@ -54,12 +53,7 @@ zonTask(
       publicHosts?: string;
       heapMib: number;
     }) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(await readFile(args.members, "utf8"));
-      } catch (error) {
-        throw new Error(`members: ${args.members} cannot be read as JSON (${(error as Error).message})`);
-      }
+      const raw = await readJsonFile("members", args.members, 'a members list ([{"label", "address"}])');
       const outDir = args.out ?? path.join("besu", "networks", args.name);
       const { nodes, extraData } = await writeNetwork({
         name: args.name,
