@@ -133,6 +133,19 @@ describe("the transaction pipeline (many in flight from one key)", function () {
     ]);
   });
 
+  /** The node loses its pool: after the rebroadcast delay the pipeline sends again; what it sent, then mined. */
+  async function afterPoolLost(
+    t: Pick<Awaited<ReturnType<typeof setup>>, "pipeline" | "clock" | "pool" | "mine">,
+  ) {
+    await provider.send("anvil_dropAllTransactions", []);
+    t.clock.now += REBROADCAST_MS;
+    await t.pipeline.tick();
+    const inPool = (await t.pool()).map((tx) => tx.hash);
+    await t.mine();
+    await t.pipeline.tick();
+    return inPool;
+  }
+
   it("never re-prices on a chain whose gas is free: after the node lost its pool, the original is sent again", async function () {
     // The fault: 1, 2, 3 wei replacements the relayer (no ether) could not pay were refused, only they were
     // sent again, and the free original was gone with the node's pool.
@@ -144,12 +157,7 @@ describe("the transaction pipeline (many in flight from one key)", function () {
       clock.now += REPLACE_MS;
       await pipeline.tick();
     }
-    await provider.send("anvil_dropAllTransactions", []);
-    clock.now += REBROADCAST_MS;
-    await pipeline.tick();
-    const inPool = (await pool()).map((t) => t.hash);
-    await mine();
-    await pipeline.tick();
+    const inPool = await afterPoolLost({ pipeline, clock, pool, mine });
     const mined = Transaction.from((await provider.getTransaction((await receipt).hash))!);
     expect([inPool, mined.hash, mined.gasPrice, refusals.filter((r) => r === "funds")]).to.deep.equal([
       [first.hash],
@@ -167,12 +175,7 @@ describe("the transaction pipeline (many in flight from one key)", function () {
     const [first] = await pool();
     clock.now += REPLACE_MS;
     await pipeline.tick();
-    await provider.send("anvil_dropAllTransactions", []);
-    clock.now += REBROADCAST_MS;
-    await pipeline.tick();
-    const inPool = (await pool()).map((t) => t.hash);
-    await mine();
-    await pipeline.tick();
+    const inPool = await afterPoolLost({ pipeline, clock, pool, mine });
     expect([inPool, (await receipt).hash]).to.deep.equal([[first.hash], first.hash]);
   });
 
