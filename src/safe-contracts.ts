@@ -41,9 +41,14 @@ export function safeInterface(name: SafeContractName = "singleton"): Interface {
 /** Deploys the five Safe contracts a business's Safe needs; returns their addresses. */
 export async function deploySafeContracts(deployer: Signer, overrides: object = {}): Promise<SafeContracts> {
   const addresses = {} as SafeContracts;
+  // Nonces counted here, not asked of the node before each: a node's pending count can lag a receipt.
+  let nonce = await deployer.getNonce("pending");
   for (const name of Object.keys(NAMES) as SafeContractName[]) {
     const { abi, bytecode } = artifact(name);
-    const contract = await new ContractFactory(abi, bytecode, deployer).deploy(overrides);
+    const contract = await new ContractFactory(abi, bytecode, deployer).deploy({
+      ...overrides,
+      nonce: nonce++,
+    });
     await contract.waitForDeployment();
     addresses[name] = await contract.getAddress();
   }
