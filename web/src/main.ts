@@ -68,6 +68,7 @@ async function start() {
   const chainBanner = document.getElementById("chain")!;
   const standingBanner = document.getElementById("standing")!;
   let liveTimer: number | undefined;
+  let typedSafe: string | undefined;
   let rendering = 0;
   let renderedAt = 0;
 
@@ -76,9 +77,11 @@ async function start() {
       type: "text",
       name: "safe",
       placeholder: "act as a Safe: 0x…",
-      value: app.safe ?? "",
+      value: typedSafe ?? app.safe ?? "",
       "aria-label": "Safe address",
     });
+    // The header is drawn again on every refresh: what is being typed here survives it.
+    safeInput.addEventListener("input", () => (typedSafe = safeInput.value));
     const safeForm = h(
       "form",
       {
@@ -86,6 +89,7 @@ async function start() {
         onsubmit: (event: Event) => {
           event.preventDefault();
           const value = safeInput.value.trim();
+          typedSafe = undefined;
           void report("Act as a Safe", async () => {
             if (value === "") {
               app.safe = undefined;

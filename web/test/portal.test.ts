@@ -6,7 +6,7 @@ import type { Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { ethers, HDNodeWallet, JsonRpcProvider, parseUnits, Wallet } from "ethers";
+import { ethers, HDNodeWallet, JsonRpcProvider, NonceManager, parseUnits, Wallet } from "ethers";
 import {
   batchChecksum,
   BESU_LOCAL,
@@ -456,7 +456,7 @@ describe("the business portal in a browser", function () {
 
     const seller = await open("overview", walletFor(globex));
     expect(await seller.getByTestId("pending").textContent()).to.contain(
-      "Agreement #1: 1 milestone(s) to settle (10 ZON), funded",
+      "Agreement #1 (PO-3): 1 milestone(s) to settle (10 ZON), funded",
     );
     await seller.getByRole("link", { name: "Escrow" }).click();
     await seller.locator('[data-agreement="1"]').getByRole("button", { name: "Ask to cancel" }).click();
@@ -477,7 +477,7 @@ describe("the business portal in a browser", function () {
 
   it("checks that a Safe address is a Safe, shows its owners, and writes a batch file the real Safe executes", async function () {
     const { token, gateway } = suite();
-    const deployer = new Wallet(key(0).privateKey, provider);
+    const deployer = new NonceManager(new Wallet(key(0).privateKey, provider));
     const safeOwners = [safeOwner, key(15), key(16)].map((k) => new Wallet(k.privateKey, provider));
     const contracts = await deploySafeContracts(deployer, { gasPrice: 0 });
     const safeAddress = await createSafe(

@@ -1,7 +1,7 @@
 import { formatZon } from "../../../src/amounts";
 import { readAgreement } from "../../../src/escrow";
 import type { App } from "../app";
-import { blockTime, describeMove, events } from "../history";
+import { blockTime, describeMove, events, referenceIn } from "../history";
 import { clear, h, when } from "../ui";
 
 const PAGE = 10;
@@ -35,7 +35,9 @@ export async function overview(app: App, root: HTMLElement) {
     const a = await readAgreement(app.read.escrow, log.args.id as bigint);
     if (![a.buyer, a.seller, a.arbiter].includes(account)) continue;
     const unsettled = a.milestones.filter((m) => ["funded", "delivered", "disputed"].includes(m.status));
-    if (unsettled.length > 0) agreements.push({ a, unsettled });
+    if (unsettled.length === 0) continue;
+    const reference = await referenceIn(app, log.transactionHash, log.args.terms.termsHash as string);
+    agreements.push({ a, unsettled, reference });
   }
 
   let page = 0;
@@ -113,11 +115,11 @@ export async function overview(app: App, root: HTMLElement) {
                 `: ${r.args.quantity} × SKU ${r.args.sku}, ${formatZon(r.args.amount)} locked, cancellable from ${when(r.args.cancelAfter)}`,
               ),
             ),
-            ...agreements.map(({ a, unsettled }) =>
+            ...agreements.map(({ a, unsettled, reference }) =>
               h(
                 "li",
                 {},
-                h("a", { href: "#escrow" }, `Agreement #${a.id}`),
+                h("a", { href: "#escrow" }, `Agreement #${a.id}${reference ? ` (${reference})` : ""}`),
                 `: ${unsettled.length} milestone(s) to settle (${formatZon(unsettled.reduce((sum, m) => sum + m.amount, 0n))}), ${unsettled.map((m) => m.status).join(", ")}`,
               ),
             ),
