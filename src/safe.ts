@@ -1,4 +1,12 @@
-import { getAddress, keccak256, toUtf8Bytes, TypedDataEncoder, type Signer } from "ethers";
+import {
+  Contract,
+  getAddress,
+  keccak256,
+  toUtf8Bytes,
+  TypedDataEncoder,
+  type Provider,
+  type Signer,
+} from "ethers";
 
 /*
  * Safe Transaction Builder batch files (the JSON its "import" takes): what a business whose funds sit in
@@ -129,4 +137,40 @@ export function combineSafeSignatures(signatures: OwnerSignature[]): string {
     .sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1))
     .map(([, signature]) => signature.slice(2))
     .join("")}`;
+}
+
+/** A Safe as read on chain: its owners and how many of them must sign. */
+export interface SafeInfo {
+  address: string;
+  owners: string[];
+  threshold: number;
+}
+
+/**
+ * Checks that `address` is a Safe on the chain `provider` reaches (`where` names it in errors): code that
+ * answers getOwners and getThreshold with owners set up. An address without code, another contract or an
+ * uninitialised singleton is refused.
+ */
+export async function readSafe(provider: Provider, address: string, where: string): Promise<SafeInfo> {
+  if ((await provider.getCode(address)) === "0x")
+    throw new Error(
+      `Safe: ${address} has no contract on ${where}; give the address of your Safe on this network`,
+    );
+  const safe = new Contract(
+    address,
+    ["function getOwners() view returns (address[])", "function getThreshold() view returns (uint256)"],
+    provider,
+  );
+  let owners: string[];
+  let threshold: bigint;
+  try {
+    [owners, threshold] = await Promise.all([safe.getOwners(), safe.getThreshold()]);
+  } catch {
+    throw new Error(
+      `Safe: ${address} is a contract but not a Safe (it does not answer getOwners and getThreshold)`,
+    );
+  }
+  if (owners.length === 0 || threshold === 0n)
+    throw new Error(`Safe: ${address} has no owners set up (a Safe singleton, not a Safe proxy?)`);
+  return { address, owners: owners.map((o) => getAddress(o)), threshold: Number(threshold) };
 }

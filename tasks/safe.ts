@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Contract, getAddress, type Signer } from "ethers";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { getAddress, type Signer } from "ethers";
 import { formatZon } from "../src/amounts";
 import {
   combineSafeSignatures,
@@ -12,7 +11,7 @@ import {
   permitDigest,
   PERMIT_BYTES,
   readDeployment,
-  safeInterface,
+  readSafe,
   signSafeMessage,
   type OwnerSignature,
   type SafeContracts,
@@ -127,18 +126,6 @@ async function readSafeContracts(network: string): Promise<SafeContracts> {
   return (await readJsonFile("safe", file, "the Safe contracts safe:deploy wrote")) as SafeContracts;
 }
 
-async function ownersAndThreshold(hre: HardhatRuntimeEnvironment, safe: string) {
-  if ((await hre.ethers.provider.getCode(safe)) === "0x")
-    throw new Error(`safe: ${safe} has no contract on ${hre.network.name}`);
-  const contract = new Contract(safe, safeInterface(), hre.ethers.provider);
-  try {
-    const [owners, threshold] = await Promise.all([contract.getOwners(), contract.getThreshold()]);
-    return { owners: (owners as string[]).map((o) => getAddress(o)), threshold: Number(threshold) };
-  } catch {
-    throw new Error(`safe: ${safe} is a contract but not a Safe (no getOwners/getThreshold)`);
-  }
-}
-
 zonTask("safe:deploy", "Deploys Safe v1.4.1's contracts (from its npm package) on a chain that has none")
   .addOptionalParam("from", "account that deploys (index, address or name)")
   .setAction(async (args: { from?: string }, hre) => {
@@ -245,7 +232,7 @@ zonTask(
           signatures: [],
         };
       }
-      const { owners, threshold } = await ownersAndThreshold(hre, permit.safe);
+      const { owners, threshold } = await readSafe(hre.ethers.provider, permit.safe, hre.network.name);
       const current = await token.nonces(permit.safe);
       if (current !== BigInt(permit.nonce))
         throw new Error(

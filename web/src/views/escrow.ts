@@ -13,7 +13,7 @@ import { readAgreement, type AgreementState, type AgreementTerms } from "../../.
 import { signPermit } from "../../../src/permit";
 import { referenceHash, withReference } from "../../../src/reference";
 import type { App } from "../app";
-import { events, referenceIn } from "../history";
+import { blockTime, events, referenceIn } from "../history";
 import { perform } from "../perform";
 import { clear, h, short, when } from "../ui";
 
@@ -210,11 +210,8 @@ function createForm(app: App, account: string) {
 /** Each agreement's dated story: what happened (with payouts) and what is due (deadlines, windows). */
 async function timeline(app: App, a: AgreementState, history: EventLog[], now: bigint) {
   const items: Array<{ at: bigint; text: string }> = [];
-  const blockTime = new Map<number, bigint>();
   for (const log of history) {
-    if (!blockTime.has(log.blockNumber))
-      blockTime.set(log.blockNumber, BigInt((await app.provider.getBlock(log.blockNumber))!.timestamp));
-    const at = blockTime.get(log.blockNumber)!;
+    const at = BigInt(await blockTime(app, log.blockNumber));
     const m = log.args.index !== undefined ? `milestone ${log.args.index}` : "";
     const text: Record<string, () => string> = {
       AgreementCreated: () => `created and funded with ${formatZon(log.args.total)}`,
